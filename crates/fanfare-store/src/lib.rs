@@ -1,0 +1,183 @@
+//! The storage contract. The server only ever sees `dyn Store`; each backend (SQLite, PostgreSQL)
+//! lives in its own crate with its own migrations, and proves it keeps the contract by running the
+//! [`conformance`] scenarios.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use chrono::{DateTime, SubsecRound, Utc};
+use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
+use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
+
+#[cfg(feature = "conformance")]
+pub mod conformance;
+
+/// What can go wrong below the API. The server maps each to a status; none of their texts reach a
+/// client, because they can carry SQL and host names.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A unique value (named here, e.g. "slug") is already taken.
+    #[error("{0} is already taken")]
+    Conflict(&'static str),
+    /// The database cannot be reached or is not answering in time.
+    #[error("the database is unavailable: {0}")]
+    Unavailable(String),
+    /// A stored row no longer parses into a domain value.
+    #[error("stored data is invalid: {0}")]
+    Corrupt(String),
+    /// Any other database failure (a bug or an operator problem).
+    #[error("database error: {0}")]
+    Database(String),
+}
+
+/// Which page of a listing to return: items after `after` (an opaque cursor from the previous
+/// page), at most `limit` of them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Page {
+    pub after: Option<i64>,
+    pub limit: u32,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    /// "sqlite" or "postgres", for logs and `/readyz`.
+    fn backend(&self) -> &'static str;
+
+    /// A round trip to the database, for readiness checks.
+    async fn ping(&self) -> Result<(), StoreError>;
+
+    /// Waits for in-flight work and closes every connection (graceful shutdown).
+    async fn close(&self);
+
+    async fn create_campaign(
+        &self,
+        slug: &Slug,
+        settings: &CampaignSettings,
+    ) -> Result<Campaign, StoreError>;
+
+    async fn get_campaign(&self, slug: &Slug) -> Result<Option<Campaign>, StoreError>;
+
+    /// Campaigns in creation order; `Page::after` is the `id` of the last one already seen.
+    async fn list_campaigns(&self, page: Page) -> Result<Vec<Campaign>, StoreError>;
+
+    /// Replaces the settings of a campaign; `None` if there is no such campaign.
+    async fn update_campaign(
+        &self,
+        slug: &Slug,
+        settings: &CampaignSettings,
+    ) -> Result<Option<Campaign>, StoreError>;
+
+    /// `true` if a campaign was deleted.
+    async fn delete_campaign(&self, slug: &Slug) -> Result<bool, StoreError>;
+
+    async fn create_api_key(&self, name: &str, key: &NewApiKey)
+    -> Result<ApiKeyRecord, StoreError>;
+
+    /// The key with this hash, revoked or not (the caller decides what a revoked key means).
+    async fn find_api_key(&self, hash: &str) -> Result<Option<ApiKeyRecord>, StoreError>;
+
+    async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError>;
+
+    /// Marks a key revoked (the first revocation time is kept); `None` if there is no such key.
+    async fn revoke_api_key(&self, id: i64) -> Result<Option<ApiKeyRecord>, StoreError>;
+}
+
+pub type DynStore = Arc<dyn Store>;
+
+/// The current time at the precision every backend keeps (PostgreSQL stores microseconds), so a
+/// value read back equals the value written.
+pub fn now() -> DateTime<Utc> {
+    Utc::now().trunc_subsecs(6)
+}
+
+/// A campaign row as any backend reads it, before it is parsed back into domain values. Parsing
+/// on the way out costs little and means a row edited by hand can never reach a redirect unchecked.
+#[derive(Debug, Clone)]
+pub struct StoredCampaign {
+    pub id: i64,
+    pub slug: String,
+    pub kind: String,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub landing_url: String,
+    pub allowed_domains: Vec<String>,
+    pub image_url: Option<String>,
+    pub hashtags: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl StoredCampaign {
+    pub fn into_campaign(self) -> Result<Campaign, StoreError> {
+        let corrupt = |e: fanfare_core::ValidationError| {
+            StoreError::Corrupt(format!("campaign {}: {e}", self.id))
+        };
+        let slug = Slug::parse(&self.slug).map_err(corrupt)?;
+        let settings = CampaignSettings::parse(fanfare_core::campaign::RawCampaignSettings {
+            kind: &self.kind,
+            title: self.title.as_deref(),
+            description: self.description.as_deref(),
+            landing_url: &self.landing_url,
+            allowed_domains: Some(&self.allowed_domains),
+            image_url: self.image_url.as_deref(),
+            hashtags: &self.hashtags,
+        })
+        .map_err(corrupt)?;
+        Ok(Campaign {
+            id: self.id,
+            slug,
+            settings,
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+        })
+    }
+}
+
+/// Sorts a sqlx failure into what the server needs to know: a taken unique value (`unique` names
+/// it), an unreachable database, or anything else.
+#[cfg(feature = "sqlx")]
+pub fn map_sqlx_error(error: sqlx::Error, unique: &'static str) -> StoreError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(unique),
+        sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
+            StoreError::Unavailable(error.to_string())
+        }
+        _ => StoreError::Database(error.to_string()),
+    }
+}
+
+/// A database URL fit for logs and `fanfare config`: the password, if any, replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut parsed) if parsed.password().is_some() => {
+            // Cannot fail: the URL already has a password, hence a host.
+            let _ = parsed.set_password(Some("***"));
+            parsed.to_string()
+        }
+        Ok(_) => url.to_owned(),
+        // Unparseable: show only the scheme, in case the rest holds a secret.
+        Err(_) => match url.split_once(':') {
+            Some((scheme, _)) => format!("{scheme}:<unparseable>"),
+            None => "<unparseable>".to_owned(),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact_url("postgres://fan:s3cret@db.example:5432/fanfare"),
+            "postgres://fan:***@db.example:5432/fanfare"
+        );
+        assert_eq!(
+            redact_url("postgres://db.example/fanfare"),
+            "postgres://db.example/fanfare"
+        );
+        assert_eq!(redact_url("sqlite://fanfare.db"), "sqlite://fanfare.db");
+        assert!(!redact_url("postgres://u:p w@[bad").contains("p w"));
+    }
+}
