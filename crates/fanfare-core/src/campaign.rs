@@ -159,10 +159,9 @@ impl Domain {
     pub fn parse(field: &str, value: &str) -> Result<Self, ValidationError> {
         let invalid = |message: String| ValidationError::new(field, "invalid_domain", message);
         let trimmed = value.trim().trim_end_matches('.').to_ascii_lowercase();
-        if trimmed.starts_with("*.") {
+        if let Some(parent) = trimmed.strip_prefix("*.") {
             return Err(invalid(format!(
-                "{field}: write \"{}\" without \"*.\"; subdomains are always included",
-                &trimmed[2..]
+                "{field}: write \"{parent}\" without \"*.\"; subdomains are always included"
             )));
         }
         if trimmed.is_empty()

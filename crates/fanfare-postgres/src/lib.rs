@@ -10,7 +10,10 @@ use chrono::{DateTime, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_store::{Page, Store, StoreError, StoredCampaign, map_sqlx_error, now, redact_url};
-use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
+use sqlx::Connection;
+use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+
+const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -27,9 +30,21 @@ impl PostgresStore {
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| format!("invalid PostgreSQL URL {shown}: {e}"))?
             .application_name("fanfare");
+        // One direct connection first: a pool would only report "timed out", where this says
+        // "connection refused" or "password authentication failed".
+        let probe = tokio::time::timeout(CONNECT_TIMEOUT, PgConnection::connect_with(&options))
+            .await
+            .map_err(|_| {
+                format!(
+                    "cannot connect to PostgreSQL at {shown}: no answer within {} s",
+                    CONNECT_TIMEOUT.as_secs()
+                )
+            })?
+            .map_err(|e| format!("cannot connect to PostgreSQL at {shown}: {e}"))?;
+        probe.close().await.ok();
         let pool = PgPoolOptions::new()
             .max_connections(16)
-            .acquire_timeout(Duration::from_secs(5))
+            .acquire_timeout(CONNECT_TIMEOUT)
             .connect_with(options)
             .await
             .map_err(|e| format!("cannot connect to PostgreSQL at {shown}: {e}"))?;

@@ -1,0 +1,376 @@
+//! Campaigns: the admin API (create, list, read, change, delete) and the public read.
+
+use axum::Extension;
+use axum::extract::State;
+use axum::http::{StatusCode, header};
+use axum::response::IntoResponse;
+use chrono::{DateTime, Utc};
+use fanfare_core::api_key::ApiKeyRecord;
+use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
+use fanfare_store::{Page, StoreError};
+use serde::{Deserialize, Deserializer, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+use crate::extract::{ApiJson, ApiPath, ApiQuery};
+
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+pub const MAX_PAGE_SIZE: u32 = 200;
+
+pub fn admin_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(create_campaign, list_campaigns))
+        .routes(routes!(get_campaign, update_campaign, delete_campaign))
+}
+
+pub fn public_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(get_public_campaign))
+}
+
+/// A new campaign.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CreateCampaign {
+    /// `[a-z0-9-]{1,64}`; used in every URL of the campaign; cannot be changed later.
+    #[schema(example = "spring-launch")]
+    pub slug: String,
+    #[schema(value_type = CampaignKind)]
+    pub kind: String,
+    #[schema(example = "The spring collection")]
+    pub title: Option<String>,
+    pub description: Option<String>,
+    /// Absolute http(s) URL where fans land.
+    #[schema(example = "https://www.example.com/spring")]
+    pub landing_url: String,
+    /// Hosts the campaign's links may point to (subdomains included). Default: the landing URL's host.
+    pub allowed_domains: Option<Vec<String>>,
+    pub image_url: Option<String>,
+    /// Without `#`; letters, digits and underscores.
+    #[serde(default)]
+    pub hashtags: Vec<String>,
+}
+
+/// Changes to a campaign: only the fields present change; `null` clears an optional field
+/// (`allowed_domains: null` goes back to the landing URL's host).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct UpdateCampaign {
+    #[schema(value_type = Option<CampaignKind>)]
+    pub kind: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub title: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub description: Option<Option<String>>,
+    pub landing_url: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub allowed_domains: Option<Option<Vec<String>>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub image_url: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<String>>)]
+    pub hashtags: Option<Option<Vec<String>>>,
+}
+
+/// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`, via `default`).
+fn present<'de, T: Deserialize<'de>, D: Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Option<Option<T>>, D::Error> {
+    Option::<T>::deserialize(deserializer).map(Some)
+}
+
+/// A campaign as the admin API shows it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignView {
+    pub slug: String,
+    pub kind: CampaignKind,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub landing_url: String,
+    pub allowed_domains: Vec<String>,
+    pub image_url: Option<String>,
+    pub hashtags: Vec<String>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+}
+
+impl From<Campaign> for CampaignView {
+    fn from(campaign: Campaign) -> Self {
+        let s = campaign.settings;
+        Self {
+            allowed_domains: s.allowed_domain_strings(),
+            hashtags: s.hashtag_strings(),
+            slug: campaign.slug.to_string(),
+            kind: s.kind,
+            title: s.title,
+            description: s.description,
+            landing_url: s.landing_url.to_string(),
+            image_url: s.image_url.map(|u| u.to_string()),
+            created_at: campaign.created_at,
+            updated_at: campaign.updated_at,
+        }
+    }
+}
+
+/// What anyone may read about a campaign (no allowed domains, no timestamps).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PublicCampaignView {
+    pub slug: String,
+    pub kind: CampaignKind,
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub image_url: Option<String>,
+    pub landing_url: String,
+    pub hashtags: Vec<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CampaignPage {
+    pub items: Vec<CampaignView>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ListParams {
+    /// 1 to 200; default 50.
+    pub limit: Option<u32>,
+    /// `next_cursor` of the previous page.
+    pub cursor: Option<String>,
+}
+
+fn parse_slug_path(value: &str) -> ApiResult<Slug> {
+    Slug::parse(value).map_err(|e| ApiError::InvalidPath {
+        code: e.code,
+        message: e.message,
+    })
+}
+
+async fn find(state: &AppState, slug: &Slug) -> ApiResult<Campaign> {
+    state
+        .store
+        .get_campaign(slug)
+        .await?
+        .ok_or_else(|| ApiError::campaign_not_found(slug.as_str()))
+}
+
+/// Create a campaign.
+#[utoipa::path(post, path = "/api/v1/campaigns", tag = "campaigns",
+    request_body = CreateCampaign,
+    responses(
+        (status = 201, description = "Created", body = CampaignView),
+        (status = 400, description = "Malformed JSON", body = ErrorBody),
+        (status = 401, description = "Missing, unknown or revoked API key", body = ErrorBody),
+        (status = 409, description = "The slug is taken", body = ErrorBody),
+        (status = 422, description = "A field is invalid", body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+async fn create_campaign(
+    State(state): State<AppState>,
+    Extension(key): Extension<ApiKeyRecord>,
+    ApiJson(body): ApiJson<CreateCampaign>,
+) -> ApiResult<impl IntoResponse> {
+    let slug = Slug::parse(&body.slug)?;
+    let settings = CampaignSettings::parse(RawCampaignSettings {
+        kind: &body.kind,
+        title: body.title.as_deref(),
+        description: body.description.as_deref(),
+        landing_url: &body.landing_url,
+        allowed_domains: body.allowed_domains.as_deref(),
+        image_url: body.image_url.as_deref(),
+        hashtags: &body.hashtags,
+    })?;
+    let campaign = state
+        .store
+        .create_campaign(&slug, &settings)
+        .await
+        .map_err(|e| match e {
+            StoreError::Conflict(_) => ApiError::Conflict {
+                code: "slug_taken",
+                message: format!(
+                    "a campaign with slug \"{slug}\" already exists; choose another slug, or PATCH that campaign"
+                ),
+            },
+            other => other.into(),
+        })?;
+    tracing::info!(slug = %campaign.slug, api_key = key.id, "campaign created");
+    let location = format!("/api/v1/campaigns/{}", campaign.slug);
+    Ok((
+        StatusCode::CREATED,
+        [(header::LOCATION, location)],
+        ApiJson(CampaignView::from(campaign)),
+    ))
+}
+
+/// List campaigns in creation order, page by page.
+#[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns",
+    params(ListParams),
+    responses(
+        (status = 200, body = CampaignPage),
+        (status = 400, description = "Bad limit or cursor", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+async fn list_campaigns(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ListParams>,
+) -> ApiResult<ApiJson<CampaignPage>> {
+    let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
+    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
+        return Err(ApiError::InvalidQuery(format!(
+            "limit must be between 1 and {MAX_PAGE_SIZE}"
+        )));
+    }
+    let after = params
+        .cursor
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                ApiError::InvalidQuery(
+                    "cursor is not one this API returned; pass next_cursor from the previous page unchanged".into(),
+                )
+            })
+        })
+        .transpose()?;
+    // One more than asked tells whether there is a next page without a second query.
+    let mut campaigns = state
+        .store
+        .list_campaigns(Page {
+            after,
+            limit: limit + 1,
+        })
+        .await?;
+    let has_more = campaigns.len() > limit as usize;
+    campaigns.truncate(limit as usize);
+    let next_cursor = has_more
+        .then(|| campaigns.last().map(|c| c.id.to_string()))
+        .flatten();
+    Ok(ApiJson(CampaignPage {
+        items: campaigns.into_iter().map(CampaignView::from).collect(),
+        next_cursor,
+    }))
+}
+
+/// Read one campaign.
+#[utoipa::path(get, path = "/api/v1/campaigns/{slug}", tag = "campaigns",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    responses(
+        (status = 200, body = CampaignView),
+        (status = 400, description = "Not a valid slug", body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+async fn get_campaign(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<ApiJson<CampaignView>> {
+    let slug = parse_slug_path(&slug)?;
+    Ok(ApiJson(find(&state, &slug).await?.into()))
+}
+
+/// Change some fields of a campaign (the slug stays).
+#[utoipa::path(patch, path = "/api/v1/campaigns/{slug}", tag = "campaigns",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    request_body = UpdateCampaign,
+    responses(
+        (status = 200, body = CampaignView),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+async fn update_campaign(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+    ApiJson(changes): ApiJson<UpdateCampaign>,
+) -> ApiResult<ApiJson<CampaignView>> {
+    let slug = parse_slug_path(&slug)?;
+    let current = find(&state, &slug).await?.settings;
+    let current_domains = current.allowed_domain_strings();
+    let current_hashtags = current.hashtag_strings();
+    let title = changes.title.unwrap_or(current.title);
+    let description = changes.description.unwrap_or(current.description);
+    let landing_url = changes
+        .landing_url
+        .unwrap_or_else(|| current.landing_url.to_string());
+    let allowed_domains = changes.allowed_domains.unwrap_or(Some(current_domains));
+    let image_url = changes
+        .image_url
+        .unwrap_or_else(|| current.image_url.map(|u| u.to_string()));
+    let hashtags = changes
+        .hashtags
+        .unwrap_or(Some(current_hashtags))
+        .unwrap_or_default();
+    let settings = CampaignSettings::parse(RawCampaignSettings {
+        kind: changes.kind.as_deref().unwrap_or(current.kind.as_str()),
+        title: title.as_deref(),
+        description: description.as_deref(),
+        landing_url: &landing_url,
+        allowed_domains: allowed_domains.as_deref(),
+        image_url: image_url.as_deref(),
+        hashtags: &hashtags,
+    })?;
+    // A concurrent DELETE between the read and the write leaves nothing to update.
+    let updated = state
+        .store
+        .update_campaign(&slug, &settings)
+        .await?
+        .ok_or_else(|| ApiError::campaign_not_found(slug.as_str()))?;
+    Ok(ApiJson(updated.into()))
+}
+
+/// Delete a campaign.
+#[utoipa::path(delete, path = "/api/v1/campaigns/{slug}", tag = "campaigns",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ),
+    security(("api_key" = [])))]
+async fn delete_campaign(
+    State(state): State<AppState>,
+    Extension(key): Extension<ApiKeyRecord>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<StatusCode> {
+    let slug = parse_slug_path(&slug)?;
+    if !state.store.delete_campaign(&slug).await? {
+        return Err(ApiError::campaign_not_found(slug.as_str()));
+    }
+    tracing::info!(%slug, api_key = key.id, "campaign deleted");
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// A campaign's public face.
+#[utoipa::path(get, path = "/api/public/campaigns/{slug}", tag = "public",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    responses(
+        (status = 200, body = PublicCampaignView),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+    ))]
+async fn get_public_campaign(
+    State(state): State<AppState>,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<ApiJson<PublicCampaignView>> {
+    let slug = parse_slug_path(&slug)?;
+    let campaign = find(&state, &slug).await?;
+    let s = campaign.settings;
+    Ok(ApiJson(PublicCampaignView {
+        hashtags: s.hashtag_strings(),
+        slug: campaign.slug.to_string(),
+        kind: s.kind,
+        title: s.title,
+        description: s.description,
+        image_url: s.image_url.map(|u| u.to_string()),
+        landing_url: s.landing_url.to_string(),
+    }))
+}

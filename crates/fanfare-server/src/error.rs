@@ -1,0 +1,239 @@
+//! One error type for every handler. Each variant has a stable `code`, an HTTP status and a
+//! message that tells the caller how to fix the request. Internal failures are logged with their
+//! details and answered with a generic message: SQL, host names and stack traces never leak.
+
+use axum::Json;
+use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use fanfare_core::ValidationError;
+use fanfare_store::StoreError;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+/// The JSON body of every error: `{"error": {"code", "message", "field"?}}`.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorBody {
+    pub error: ErrorDetail,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ErrorDetail {
+    /// Stable snake_case code to match on.
+    #[schema(example = "invalid_slug")]
+    pub code: String,
+    /// What went wrong and how to fix it.
+    pub message: String,
+    /// The request field at fault, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+#[derive(Debug)]
+pub enum ApiError {
+    /// A field failed validation (422).
+    Invalid(ValidationError),
+    /// The body is not valid JSON (400).
+    InvalidJson(String),
+    /// Valid JSON of the wrong shape: wrong types, unknown or missing fields (422).
+    InvalidBody(String),
+    /// A query parameter is malformed (400).
+    InvalidQuery(String),
+    /// A path parameter is malformed (400), e.g. a slug with capitals.
+    InvalidPath {
+        code: &'static str,
+        message: String,
+    },
+    UnsupportedMediaType,
+    PayloadTooLarge,
+    /// No `Authorization: Bearer` header (401).
+    MissingApiKey,
+    /// A bearer key that matches no key (401).
+    InvalidApiKey,
+    /// A key that was revoked (401).
+    RevokedApiKey,
+    NotFound {
+        code: &'static str,
+        message: String,
+    },
+    MethodNotAllowed,
+    Conflict {
+        code: &'static str,
+        message: String,
+    },
+    /// The database cannot be reached right now (503).
+    Unavailable,
+    /// A bug: logged in full, answered with a generic message (500).
+    Internal(String),
+}
+
+impl ApiError {
+    pub fn campaign_not_found(slug: &str) -> Self {
+        Self::NotFound {
+            code: "campaign_not_found",
+            message: format!("there is no campaign with slug \"{slug}\""),
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            Self::Invalid(_) | Self::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::InvalidJson(_) | Self::InvalidQuery(_) | Self::InvalidPath { .. } => {
+                StatusCode::BAD_REQUEST
+            }
+            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::MissingApiKey | Self::InvalidApiKey | Self::RevokedApiKey => {
+                StatusCode::UNAUTHORIZED
+            }
+            Self::NotFound { .. } => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            Self::Conflict { .. } => StatusCode::CONFLICT,
+            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::Invalid(e) => e.code,
+            Self::InvalidJson(_) => "invalid_json",
+            Self::InvalidBody(_) => "invalid_body",
+            Self::InvalidQuery(_) => "invalid_query",
+            Self::InvalidPath { code, .. }
+            | Self::NotFound { code, .. }
+            | Self::Conflict { code, .. } => code,
+            Self::UnsupportedMediaType => "unsupported_media_type",
+            Self::PayloadTooLarge => "payload_too_large",
+            Self::MissingApiKey => "missing_api_key",
+            Self::InvalidApiKey => "invalid_api_key",
+            Self::RevokedApiKey => "revoked_api_key",
+            Self::MethodNotAllowed => "method_not_allowed",
+            Self::Unavailable => "database_unavailable",
+            Self::Internal(_) => "internal_error",
+        }
+    }
+
+    fn message(&self) -> String {
+        match self {
+            Self::Invalid(e) => e.message.clone(),
+            Self::InvalidJson(detail) => {
+                format!("the request body is not valid JSON: {detail}")
+            }
+            Self::InvalidBody(detail) | Self::InvalidQuery(detail) => detail.clone(),
+            Self::InvalidPath { message, .. }
+            | Self::NotFound { message, .. }
+            | Self::Conflict { message, .. } => message.clone(),
+            Self::UnsupportedMediaType => {
+                "send the body as JSON with the header Content-Type: application/json".into()
+            }
+            Self::PayloadTooLarge => format!(
+                "the request body is larger than {} KiB; send less",
+                crate::BODY_LIMIT_BYTES / 1024
+            ),
+            Self::MissingApiKey => {
+                "this endpoint needs an API key: send Authorization: Bearer <key> \
+                 (create one with `fanfare admin create-key --name NAME`)"
+                    .into()
+            }
+            Self::InvalidApiKey => {
+                "the API key is not valid: check that it was copied whole, or create a new one"
+                    .into()
+            }
+            Self::RevokedApiKey => "this API key was revoked: use another key".into(),
+            Self::MethodNotAllowed => {
+                "this method is not allowed on this path; see /api/openapi.json".into()
+            }
+            Self::Unavailable => {
+                "the database is not reachable right now; retry in a few seconds".into()
+            }
+            Self::Internal(_) => {
+                "an internal error occurred; it was logged for the operator".into()
+            }
+        }
+    }
+}
+
+impl From<ValidationError> for ApiError {
+    fn from(error: ValidationError) -> Self {
+        Self::Invalid(error)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Unavailable(detail) => {
+                tracing::warn!(%detail, "database unavailable");
+                Self::Unavailable
+            }
+            // Handlers that can hit a conflict map it themselves with a precise message; one
+            // that reaches here is a conflict no handler expected.
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl From<JsonRejection> for ApiError {
+    fn from(rejection: JsonRejection) -> Self {
+        match rejection {
+            JsonRejection::JsonDataError(e) => Self::InvalidBody(e.body_text()),
+            JsonRejection::JsonSyntaxError(e) => Self::InvalidJson(e.body_text()),
+            JsonRejection::MissingJsonContentType(_) => Self::UnsupportedMediaType,
+            other if other.status() == StatusCode::PAYLOAD_TOO_LARGE => Self::PayloadTooLarge,
+            other => Self::InvalidBody(other.body_text()),
+        }
+    }
+}
+
+impl From<QueryRejection> for ApiError {
+    fn from(rejection: QueryRejection) -> Self {
+        Self::InvalidQuery(rejection.body_text())
+    }
+}
+
+impl From<PathRejection> for ApiError {
+    fn from(rejection: PathRejection) -> Self {
+        Self::InvalidPath {
+            code: "invalid_path",
+            message: rejection.body_text(),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        if let Self::Internal(detail) = &self {
+            tracing::error!(%detail, "internal error");
+        }
+        let field = match &self {
+            Self::Invalid(e) => Some(e.field.clone()),
+            _ => None,
+        };
+        let body = ErrorBody {
+            error: ErrorDetail {
+                code: self.code().to_owned(),
+                message: self.message(),
+                field,
+            },
+        };
+        let mut response = (status, Json(body)).into_response();
+        let headers = response.headers_mut();
+        match self {
+            Self::MissingApiKey | Self::InvalidApiKey | Self::RevokedApiKey => {
+                headers.insert(
+                    header::WWW_AUTHENTICATE,
+                    HeaderValue::from_static("Bearer realm=\"fanfare\""),
+                );
+            }
+            Self::Unavailable => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            _ => {}
+        }
+        response
+    }
+}
+
+pub type ApiResult<T> = Result<T, ApiError>;

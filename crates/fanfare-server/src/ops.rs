@@ -1,0 +1,127 @@
+//! What operators and their tools call: liveness, readiness, metrics, the OpenAPI document.
+
+use std::time::Duration;
+
+use axum::Json;
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::routing::get;
+use serde::Serialize;
+use utoipa::ToSchema;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult, ErrorBody};
+
+/// How long `/readyz` waits for the database before it says "not ready".
+const READY_TIMEOUT: Duration = Duration::from_secs(2);
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(healthz))
+        .routes(routes!(readyz))
+        .routes(routes!(metrics))
+}
+
+/// `/api/openapi.json` is served outside of the document it serves.
+pub fn openapi_route(openapi: utoipa::openapi::OpenApi) -> Router<AppState> {
+    // Rendered once: the document cannot change while the process runs.
+    let body = Bytes::from(openapi.to_pretty_json().unwrap_or_else(|e| {
+        tracing::error!(error = %e, "cannot render the OpenAPI document");
+        String::from("{}")
+    }));
+    Router::new().route(
+        "/api/openapi.json",
+        get(move || {
+            let body = body.clone();
+            async move { ([(header::CONTENT_TYPE, "application/json")], body) }
+        }),
+    )
+}
+
+pub struct BearerSecurity;
+
+impl utoipa::Modify for BearerSecurity {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("A key from `fanfare admin create-key --name NAME`"))
+                    .build(),
+            ),
+        );
+    }
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    #[schema(example = "ok")]
+    pub status: &'static str,
+    pub version: &'static str,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Readiness {
+    #[schema(example = "ready")]
+    pub status: &'static str,
+    /// `sqlite` or `postgres`.
+    pub database: &'static str,
+}
+
+/// The process is up (it does not look at the database).
+#[utoipa::path(get, path = "/healthz", tag = "operations",
+    responses((status = 200, body = Health)))]
+async fn healthz() -> Json<Health> {
+    Json(Health {
+        status: "ok",
+        version: env!("CARGO_PKG_VERSION"),
+    })
+}
+
+/// The database answers: this server can take traffic.
+#[utoipa::path(get, path = "/readyz", tag = "operations",
+    responses(
+        (status = 200, body = Readiness),
+        (status = 503, description = "The database does not answer", body = ErrorBody),
+    ))]
+async fn readyz(State(state): State<AppState>) -> ApiResult<Json<Readiness>> {
+    match tokio::time::timeout(READY_TIMEOUT, state.store.ping()).await {
+        Ok(Ok(())) => Ok(Json(Readiness {
+            status: "ready",
+            database: state.store.backend(),
+        })),
+        Ok(Err(e)) => {
+            tracing::warn!(error = %e, "not ready: database ping failed");
+            Err(ApiError::Unavailable)
+        }
+        Err(_) => {
+            tracing::warn!("not ready: database ping timed out");
+            Err(ApiError::Unavailable)
+        }
+    }
+}
+
+/// Prometheus metrics (OpenMetrics text).
+#[utoipa::path(get, path = "/metrics", tag = "operations",
+    responses((status = 200, content_type = "application/openmetrics-text", body = String)))]
+async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> {
+    let body = state
+        .metrics
+        .render()
+        .map_err(|e| ApiError::Internal(format!("cannot encode metrics: {e}")))?;
+    Ok((
+        [(
+            header::CONTENT_TYPE,
+            "application/openmetrics-text; version=1.0.0; charset=utf-8",
+        )],
+        body,
+    ))
+}

@@ -1,0 +1,275 @@
+//! Configuration, layered: built-in defaults, then `fanfare.toml`, then `FANFARE_*` environment
+//! variables, then command-line flags (later wins). Each effective value remembers where it came
+//! from, so `fanfare config` can say why a setting is what it is.
+
+use std::fmt;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use clap::ArgMatches;
+use clap::parser::ValueSource;
+use serde::Deserialize;
+
+pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://fanfare.db";
+pub const DEFAULT_LOG: &str = "info";
+pub const DEFAULT_CONFIG_FILE: &str = "fanfare.toml";
+
+/// Where a setting's value came from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Source {
+    Default,
+    File(PathBuf),
+    Env(&'static str),
+    Flag(&'static str),
+    /// Derived from another setting (the base URL from the bind address).
+    Derived(&'static str),
+}
+
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Default => f.write_str("default"),
+            Self::File(path) => write!(f, "file {}", path.display()),
+            Self::Env(name) => write!(f, "environment {name}"),
+            Self::Flag(name) => write!(f, "flag {name}"),
+            Self::Derived(from) => write!(f, "derived from {from}"),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Setting<T> {
+    pub value: T,
+    pub source: Source,
+}
+
+/// The keys `fanfare.toml` may hold; anything else is a typo and an error.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileConfig {
+    bind: Option<String>,
+    base_url: Option<String>,
+    database_url: Option<String>,
+    log: Option<String>,
+}
+
+/// The effective configuration.
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub config_file: Option<PathBuf>,
+    pub bind: Setting<SocketAddr>,
+    /// `None` until known: by default it is `http://<the address actually bound>`.
+    pub base_url: Option<Setting<url::Url>>,
+    pub database_url: Setting<String>,
+    pub log: Setting<String>,
+}
+
+/// One layered setting: the names it goes by in each layer.
+struct Key {
+    arg: &'static str,
+    flag: &'static str,
+    env: &'static str,
+}
+
+const BIND: Key = Key {
+    arg: "bind",
+    flag: "--bind",
+    env: "FANFARE_BIND",
+};
+const BASE_URL: Key = Key {
+    arg: "base_url",
+    flag: "--base-url",
+    env: "FANFARE_BASE_URL",
+};
+const DATABASE_URL: Key = Key {
+    arg: "database_url",
+    flag: "--database-url",
+    env: "FANFARE_DATABASE_URL",
+};
+const LOG: Key = Key {
+    arg: "log",
+    flag: "--log",
+    env: "FANFARE_LOG",
+};
+const CONFIG: Key = Key {
+    arg: "config",
+    flag: "--config",
+    env: "FANFARE_CONFIG",
+};
+
+/// The value clap saw for `key` (flag or environment, clap already ranks them), with its source.
+fn from_args(matches: &ArgMatches, key: &Key) -> Option<Setting<String>> {
+    let value = matches.get_one::<String>(key.arg)?.clone();
+    let source = match matches.value_source(key.arg)? {
+        ValueSource::EnvVariable => Source::Env(key.env),
+        ValueSource::CommandLine => Source::Flag(key.flag),
+        _ => return None,
+    };
+    Some(Setting { value, source })
+}
+
+fn layered(
+    matches: &ArgMatches,
+    key: &Key,
+    file_value: Option<String>,
+    file: &Option<PathBuf>,
+) -> Option<Setting<String>> {
+    from_args(matches, key).or_else(|| {
+        file_value.map(|value| Setting {
+            value,
+            source: Source::File(file.clone().unwrap_or_default()),
+        })
+    })
+}
+
+impl Config {
+    /// Builds the configuration from parsed command-line matches (which carry the environment).
+    pub fn load(matches: &ArgMatches) -> anyhow::Result<Self> {
+        let (config_file, file) = match from_args(matches, &CONFIG) {
+            Some(explicit) => {
+                let path = PathBuf::from(explicit.value);
+                let file = read_file(&path).with_context(|| {
+                    format!(
+                        "cannot use the configuration file given by {}",
+                        explicit.source
+                    )
+                })?;
+                (Some(path), file)
+            }
+            None if Path::new(DEFAULT_CONFIG_FILE).exists() => {
+                let path = PathBuf::from(DEFAULT_CONFIG_FILE);
+                let file = read_file(&path)?;
+                (Some(path), file)
+            }
+            None => (None, FileConfig::default()),
+        };
+
+        let bind = layered(matches, &BIND, file.bind, &config_file).unwrap_or(Setting {
+            value: DEFAULT_BIND.to_owned(),
+            source: Source::Default,
+        });
+        let bind = Setting {
+            value: bind.value.parse::<SocketAddr>().with_context(|| {
+                format!(
+                    "the bind address {:?} (from {}) is not IP:PORT, like 127.0.0.1:8080 or 0.0.0.0:80",
+                    bind.value, bind.source
+                )
+            })?,
+            source: bind.source,
+        };
+
+        let base_url = layered(matches, &BASE_URL, file.base_url, &config_file)
+            .map(|s| -> anyhow::Result<_> {
+                Ok(Setting {
+                    value: parse_base_url(&s.value)
+                        .with_context(|| format!("the base URL from {} is not usable", s.source))?,
+                    source: s.source,
+                })
+            })
+            .transpose()?;
+
+        let database_url = layered(matches, &DATABASE_URL, file.database_url, &config_file)
+            .unwrap_or(Setting {
+                value: DEFAULT_DATABASE_URL.to_owned(),
+                source: Source::Default,
+            });
+
+        let log = layered(matches, &LOG, file.log, &config_file).unwrap_or(Setting {
+            value: DEFAULT_LOG.to_owned(),
+            source: Source::Default,
+        });
+        tracing_subscriber::EnvFilter::try_new(&log.value).with_context(|| {
+            format!(
+                "the log filter {:?} (from {}) is not valid; use a level (error, warn, info, debug, trace) or directives like \"info,fanfare_server=debug\"",
+                log.value, log.source
+            )
+        })?;
+
+        Ok(Self {
+            config_file,
+            bind,
+            base_url,
+            database_url,
+            log,
+        })
+    }
+
+    /// The public base URL, given or derived from the address the server really listens on.
+    pub fn resolve_base_url(&mut self, bound: SocketAddr) {
+        if self.base_url.is_none() {
+            let host = if bound.ip().is_unspecified() {
+                // 0.0.0.0 is not an address anyone can visit; say so in the links we print.
+                format!("localhost:{}", bound.port())
+            } else {
+                bound.to_string()
+            };
+            if let Ok(url) = url::Url::parse(&format!("http://{host}")) {
+                self.base_url = Some(Setting {
+                    value: url,
+                    source: Source::Derived("the bind address"),
+                });
+            }
+        }
+    }
+
+    /// The configuration as TOML that could be pasted into `fanfare.toml`, each line commented
+    /// with its source; the database password is replaced by `***`.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        let file = self
+            .config_file
+            .as_ref()
+            .map_or("none".to_owned(), |p| p.display().to_string());
+        out.push_str(&format!("# configuration file: {file}\n"));
+        let base_url = self.base_url.as_ref().map_or_else(
+            || {
+                (
+                    format!("http://{}", self.bind.value),
+                    Source::Derived("the bind address"),
+                )
+            },
+            |s| (s.value.to_string(), s.source.clone()),
+        );
+        let lines = [
+            ("bind", self.bind.value.to_string(), &self.bind.source),
+            ("base_url", base_url.0, &base_url.1),
+            (
+                "database_url",
+                fanfare_store::redact_url(&self.database_url.value),
+                &self.database_url.source,
+            ),
+            ("log", self.log.value.clone(), &self.log.source),
+        ];
+        for (name, value, source) in lines {
+            let quoted = toml::Value::String(value).to_string();
+            out.push_str(&format!("{name} = {quoted}  # {source}\n"));
+        }
+        out
+    }
+}
+
+fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
+    toml::from_str(&text).with_context(|| {
+        format!(
+            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log)",
+            path.display()
+        )
+    })
+}
+
+fn parse_base_url(value: &str) -> anyhow::Result<url::Url> {
+    let url = url::Url::parse(value).with_context(|| {
+        format!("{value:?} is not an absolute URL like https://fans.example.com")
+    })?;
+    if !matches!(url.scheme(), "http" | "https") || url.host().is_none() {
+        bail!("{value:?} must be an http or https URL with a host");
+    }
+    if url.query().is_some() || url.fragment().is_some() {
+        bail!("{value:?} must not carry a query or a fragment");
+    }
+    Ok(url)
+}
