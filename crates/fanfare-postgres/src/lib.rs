@@ -274,3 +274,59 @@ impl Store for PostgresStore {
         Ok(row.map(Into::into))
     }
 }
+
+/// A throwaway database per test, so tests never see each other's rows.
+#[cfg(feature = "test-support")]
+pub mod testing {
+    use rand::Rng;
+    use sqlx::Connection;
+
+    /// The server tests and the conformance suite read the PostgreSQL to use from here.
+    pub const TEST_URL_VAR: &str = "FANFARE_TEST_POSTGRES_URL";
+
+    #[derive(Debug)]
+    pub struct TempDatabase {
+        admin_url: String,
+        name: String,
+        /// The URL of the new, empty database.
+        pub url: String,
+    }
+
+    impl TempDatabase {
+        /// A new empty database on the server of `FANFARE_TEST_POSTGRES_URL`; `None` if that
+        /// variable is not set. Panics if it is set but unusable: a test must not pass silently.
+        pub async fn create() -> Option<Self> {
+            let admin_url = std::env::var(TEST_URL_VAR).ok()?;
+            let name = format!("fanfare_test_{:016x}", rand::rng().random::<u64>());
+            let mut admin = sqlx::PgConnection::connect(&admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("{TEST_URL_VAR} is set but unusable: {e}"));
+            sqlx::query(&format!("CREATE DATABASE \"{name}\""))
+                .execute(&mut admin)
+                .await
+                .unwrap_or_else(|e| panic!("cannot create the test database {name}: {e}"));
+            let mut url = url::Url::parse(&admin_url)
+                .unwrap_or_else(|e| panic!("{TEST_URL_VAR} is not a URL: {e}"));
+            url.set_path(&name);
+            Some(Self {
+                admin_url,
+                name,
+                url: url.to_string(),
+            })
+        }
+
+        /// Drops the database, closing any connection still open on it.
+        pub async fn drop_database(&self) {
+            let mut admin = sqlx::PgConnection::connect(&self.admin_url)
+                .await
+                .unwrap_or_else(|e| panic!("{TEST_URL_VAR} became unusable: {e}"));
+            sqlx::query(&format!(
+                "DROP DATABASE IF EXISTS \"{}\" WITH (FORCE)",
+                self.name
+            ))
+            .execute(&mut admin)
+            .await
+            .unwrap_or_else(|e| panic!("cannot drop the test database {}: {e}", self.name));
+        }
+    }
+}

@@ -5,6 +5,7 @@ use axum::extract::State;
 use axum::http::{StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Utc};
+use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_store::{Page, StoreError};
@@ -58,15 +59,18 @@ pub struct CreateCampaign {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct UpdateCampaign {
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<CampaignKind>)]
-    pub kind: Option<String>,
+    pub kind: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub title: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>)]
     pub description: Option<Option<String>>,
-    pub landing_url: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    pub landing_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub allowed_domains: Option<Option<Vec<String>>>,
@@ -297,9 +301,9 @@ async fn update_campaign(
     let current_hashtags = current.hashtag_strings();
     let title = changes.title.unwrap_or(current.title);
     let description = changes.description.unwrap_or(current.description);
-    let landing_url = changes
-        .landing_url
+    let landing_url = required(changes.landing_url, "landing_url")?
         .unwrap_or_else(|| current.landing_url.to_string());
+    let kind = required(changes.kind, "kind")?;
     let allowed_domains = changes.allowed_domains.unwrap_or(Some(current_domains));
     let image_url = changes
         .image_url
@@ -309,7 +313,7 @@ async fn update_campaign(
         .unwrap_or(Some(current_hashtags))
         .unwrap_or_default();
     let settings = CampaignSettings::parse(RawCampaignSettings {
-        kind: changes.kind.as_deref().unwrap_or(current.kind.as_str()),
+        kind: kind.as_deref().unwrap_or(current.kind.as_str()),
         title: title.as_deref(),
         description: description.as_deref(),
         landing_url: &landing_url,
@@ -324,6 +328,20 @@ async fn update_campaign(
         .await?
         .ok_or_else(|| ApiError::campaign_not_found(slug.as_str()))?;
     Ok(ApiJson(updated.into()))
+}
+
+/// A field that a PATCH may change but not remove: `null` is refused.
+fn required(change: Option<Option<String>>, field: &str) -> ApiResult<Option<String>> {
+    match change {
+        Some(None) => Err(ValidationError::new(
+            field,
+            "required_field",
+            format!("{field} cannot be removed; send a new value or leave the field out"),
+        )
+        .into()),
+        Some(Some(value)) => Ok(Some(value)),
+        None => Ok(None),
+    }
 }
 
 /// Delete a campaign.

@@ -117,10 +117,9 @@ impl ApiError {
     fn message(&self) -> String {
         match self {
             Self::Invalid(e) => e.message.clone(),
-            Self::InvalidJson(detail) => {
-                format!("the request body is not valid JSON: {detail}")
+            Self::InvalidJson(detail) | Self::InvalidBody(detail) | Self::InvalidQuery(detail) => {
+                detail.clone()
             }
-            Self::InvalidBody(detail) | Self::InvalidQuery(detail) => detail.clone(),
             Self::InvalidPath { message, .. }
             | Self::NotFound { message, .. }
             | Self::Conflict { message, .. } => message.clone(),

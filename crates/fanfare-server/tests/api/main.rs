@@ -1,0 +1,12 @@
+//! The HTTP API, end to end: a real server on port 0, a real database, a real HTTP client.
+
+// Scenarios are plain async fns called from generated #[tokio::test]s, which clippy does not
+// see as tests; an unwrap here is a failed assertion.
+#![allow(clippy::unwrap_used)]
+
+mod helpers;
+
+mod auth;
+mod campaigns;
+mod hostile_input;
+mod operations;

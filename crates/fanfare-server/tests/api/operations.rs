@@ -1,0 +1,169 @@
+use std::collections::BTreeSet;
+
+use reqwest::{Method, StatusCode};
+use serde_json::{Value, json};
+
+use crate::helpers::{TestApp, expect_error};
+
+crate::on_both_backends!(
+    health_and_readiness,
+    a_lost_database_is_503_not_500,
+    metrics_are_labelled_by_route_template,
+    the_openapi_document_lists_every_endpoint,
+);
+
+async fn health_and_readiness(app: &mut TestApp) {
+    let health = app
+        .get_json(app.client.get(app.url("/healthz")), StatusCode::OK)
+        .await;
+    assert_eq!(health["status"], "ok");
+    let ready = app
+        .get_json(app.client.get(app.url("/readyz")), StatusCode::OK)
+        .await;
+    assert_eq!(ready["status"], "ready");
+    assert_eq!(ready["database"], app.store.backend());
+}
+
+async fn a_lost_database_is_503_not_500(app: &mut TestApp) {
+    app.create_campaign(
+        &json!({"slug": "a", "kind": "brand", "landing_url": "https://example.com/"}),
+    )
+    .await;
+    // Closing the pool under the running server is what a lost database looks like from here.
+    app.store.close().await;
+    let health = app.client.get(app.url("/healthz")).send().await.unwrap();
+    assert_eq!(health.status(), StatusCode::OK, "the process is still up");
+    let ready = app.client.get(app.url("/readyz")).send().await.unwrap();
+    assert_eq!(ready.headers()["retry-after"], "5");
+    expect_error(
+        ready,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database_unavailable",
+    )
+    .await;
+    let read = app
+        .client
+        .get(app.url("/api/public/campaigns/a"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        read,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database_unavailable",
+    )
+    .await;
+    let admin = app
+        .admin(Method::GET, "/api/v1/campaigns")
+        .send()
+        .await
+        .unwrap();
+    expect_error(
+        admin,
+        StatusCode::SERVICE_UNAVAILABLE,
+        "database_unavailable",
+    )
+    .await;
+}
+
+async fn metrics_are_labelled_by_route_template(app: &mut TestApp) {
+    app.create_campaign(
+        &json!({"slug": "secret-launch", "kind": "brand", "landing_url": "https://example.com/"}),
+    )
+    .await;
+    for _ in 0..3 {
+        app.client
+            .get(app.url("/api/public/campaigns/secret-launch"))
+            .send()
+            .await
+            .unwrap();
+    }
+    app.client
+        .get(app.url("/no/such/path"))
+        .send()
+        .await
+        .unwrap();
+    let response = app.client.get(app.url("/metrics")).send().await.unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    assert!(
+        response.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("application/openmetrics-text")
+    );
+    let text = response.text().await.unwrap();
+    assert!(
+        text.contains(
+            "fanfare_http_requests_total{method=\"GET\",route=\"/api/public/campaigns/{slug}\",status=\"200\"} 3"
+        ),
+        "{text}"
+    );
+    assert!(text.contains(
+        "fanfare_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"
+    ));
+    assert!(text.contains("fanfare_http_request_duration_seconds_bucket"));
+    assert!(text.contains("fanfare_build_info{version="));
+    assert!(
+        !text.contains("secret-launch") && !text.contains("/no/such/path"),
+        "raw paths never become labels"
+    );
+}
+
+async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
+    let doc: Value = app
+        .get_json(app.client.get(app.url("/api/openapi.json")), StatusCode::OK)
+        .await;
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    let mut operations = BTreeSet::new();
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            if ["get", "post", "patch", "put", "delete"].contains(&method.as_str()) {
+                operations.insert(format!("{} {path}", method.to_uppercase()));
+            }
+        }
+    }
+    let expected: BTreeSet<String> = [
+        "POST /api/v1/campaigns",
+        "GET /api/v1/campaigns",
+        "GET /api/v1/campaigns/{slug}",
+        "PATCH /api/v1/campaigns/{slug}",
+        "DELETE /api/v1/campaigns/{slug}",
+        "GET /api/public/campaigns/{slug}",
+        "GET /healthz",
+        "GET /readyz",
+        "GET /metrics",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    assert_eq!(operations, expected);
+
+    // Every documented operation answers something other than "no such endpoint".
+    for operation in &expected {
+        let (method, path) = operation.split_once(' ').unwrap();
+        let path = path.replace("{slug}", "x");
+        let response = app
+            .admin(Method::from_bytes(method.as_bytes()).unwrap(), &path)
+            .json(&json!({}))
+            .send()
+            .await
+            .unwrap();
+        let status = response.status();
+        let body = response.text().await.unwrap();
+        assert!(
+            !body.contains("\"not_found\"") && status != StatusCode::METHOD_NOT_ALLOWED,
+            "{operation} is documented but not routed: {status} {body}"
+        );
+    }
+
+    assert_eq!(
+        doc["components"]["securitySchemes"]["api_key"]["scheme"],
+        "bearer"
+    );
+    assert_eq!(
+        doc["paths"]["/api/v1/campaigns"]["post"]["security"],
+        json!([{"api_key": []}])
+    );
+    assert!(doc["paths"]["/api/public/campaigns/{slug}"]["get"]["security"].is_null());
+    assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
