@@ -5,9 +5,9 @@ CREATE TABLE campaigns (
     title           TEXT,
     description     TEXT,
     landing_url     TEXT NOT NULL,
-    allowed_domains TEXT[] NOT NULL,
+    allowed_domains JSONB NOT NULL, -- array of host names
     image_url       TEXT,
-    hashtags        TEXT[] NOT NULL,
+    hashtags        JSONB NOT NULL, -- array of tags without '#'
     created_at      TIMESTAMPTZ NOT NULL,
     updated_at      TIMESTAMPTZ NOT NULL
 );

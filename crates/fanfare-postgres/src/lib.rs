@@ -6,12 +6,15 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
-use fanfare_store::{Page, Store, StoreError, StoredCampaign, map_sqlx_error, now, redact_url};
+use fanfare_store::{
+    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, Page, Store, StoreError, StoredApiKey, StoredCampaign,
+    map_sqlx_error, now, redact_url,
+};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
+use sqlx::types::Json;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -57,65 +60,6 @@ impl PostgresStore {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CampaignRow {
-    id: i64,
-    slug: String,
-    kind: String,
-    title: Option<String>,
-    description: Option<String>,
-    landing_url: String,
-    allowed_domains: Vec<String>,
-    image_url: Option<String>,
-    hashtags: Vec<String>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl CampaignRow {
-    fn into_campaign(self) -> Result<Campaign, StoreError> {
-        StoredCampaign {
-            id: self.id,
-            slug: self.slug,
-            kind: self.kind,
-            title: self.title,
-            description: self.description,
-            landing_url: self.landing_url,
-            allowed_domains: self.allowed_domains,
-            image_url: self.image_url,
-            hashtags: self.hashtags,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-        .into_campaign()
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct ApiKeyRow {
-    id: i64,
-    name: String,
-    prefix: String,
-    created_at: DateTime<Utc>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKeyRow> for ApiKeyRecord {
-    fn from(row: ApiKeyRow) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            prefix: row.prefix,
-            created_at: row.created_at,
-            revoked_at: row.revoked_at,
-        }
-    }
-}
-
-const CAMPAIGN_COLUMNS: &str = "id, slug, kind, title, description, landing_url, allowed_domains, \
-     image_url, hashtags, created_at, updated_at";
-const API_KEY_COLUMNS: &str = "id, name, prefix, created_at, revoked_at";
-
 fn db_error(error: sqlx::Error) -> StoreError {
     map_sqlx_error(error, "value")
 }
@@ -144,7 +88,7 @@ impl Store for PostgresStore {
         settings: &CampaignSettings,
     ) -> Result<Campaign, StoreError> {
         let at = now();
-        let row: CampaignRow = sqlx::query_as(&format!(
+        let row: StoredCampaign = sqlx::query_as(&format!(
             "INSERT INTO campaigns (slug, kind, title, description, landing_url, allowed_domains, \
              image_url, hashtags, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {CAMPAIGN_COLUMNS}"
@@ -154,9 +98,9 @@ impl Store for PostgresStore {
         .bind(settings.title.as_deref())
         .bind(settings.description.as_deref())
         .bind(settings.landing_url.as_str())
-        .bind(settings.allowed_domain_strings())
+        .bind(Json(settings.allowed_domain_strings()))
         .bind(settings.image_url.as_ref().map(|u| u.as_str()))
-        .bind(settings.hashtag_strings())
+        .bind(Json(settings.hashtag_strings()))
         .bind(at)
         .fetch_one(&self.pool)
         .await
@@ -165,18 +109,18 @@ impl Store for PostgresStore {
     }
 
     async fn get_campaign(&self, slug: &Slug) -> Result<Option<Campaign>, StoreError> {
-        let row: Option<CampaignRow> = sqlx::query_as(&format!(
+        let row: Option<StoredCampaign> = sqlx::query_as(&format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE slug = $1"
         ))
         .bind(slug.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        row.map(CampaignRow::into_campaign).transpose()
+        row.map(StoredCampaign::into_campaign).transpose()
     }
 
     async fn list_campaigns(&self, page: Page) -> Result<Vec<Campaign>, StoreError> {
-        let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
+        let rows: Vec<StoredCampaign> = sqlx::query_as(&format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id > $1 ORDER BY id LIMIT $2"
         ))
         .bind(page.after.unwrap_or(0))
@@ -184,7 +128,9 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.into_iter().map(CampaignRow::into_campaign).collect()
+        rows.into_iter()
+            .map(StoredCampaign::into_campaign)
+            .collect()
     }
 
     async fn update_campaign(
@@ -192,7 +138,7 @@ impl Store for PostgresStore {
         slug: &Slug,
         settings: &CampaignSettings,
     ) -> Result<Option<Campaign>, StoreError> {
-        let row: Option<CampaignRow> = sqlx::query_as(&format!(
+        let row: Option<StoredCampaign> = sqlx::query_as(&format!(
             "UPDATE campaigns SET kind = $1, title = $2, description = $3, landing_url = $4, \
              allowed_domains = $5, image_url = $6, hashtags = $7, updated_at = $8 \
              WHERE slug = $9 RETURNING {CAMPAIGN_COLUMNS}"
@@ -201,15 +147,15 @@ impl Store for PostgresStore {
         .bind(settings.title.as_deref())
         .bind(settings.description.as_deref())
         .bind(settings.landing_url.as_str())
-        .bind(settings.allowed_domain_strings())
+        .bind(Json(settings.allowed_domain_strings()))
         .bind(settings.image_url.as_ref().map(|u| u.as_str()))
-        .bind(settings.hashtag_strings())
+        .bind(Json(settings.hashtag_strings()))
         .bind(now())
         .bind(slug.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        row.map(CampaignRow::into_campaign).transpose()
+        row.map(StoredCampaign::into_campaign).transpose()
     }
 
     async fn delete_campaign(&self, slug: &Slug) -> Result<bool, StoreError> {
@@ -226,7 +172,7 @@ impl Store for PostgresStore {
         name: &str,
         key: &NewApiKey,
     ) -> Result<ApiKeyRecord, StoreError> {
-        let row: ApiKeyRow = sqlx::query_as(&format!(
+        let row: StoredApiKey = sqlx::query_as(&format!(
             "INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES ($1, $2, $3, $4) \
              RETURNING {API_KEY_COLUMNS}"
         ))
@@ -241,7 +187,7 @@ impl Store for PostgresStore {
     }
 
     async fn find_api_key(&self, hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(&format!(
+        let row: Option<StoredApiKey> = sqlx::query_as(&format!(
             "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = $1"
         ))
         .bind(hash)
@@ -252,7 +198,7 @@ impl Store for PostgresStore {
     }
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError> {
-        let rows: Vec<ApiKeyRow> = sqlx::query_as(&format!(
+        let rows: Vec<StoredApiKey> = sqlx::query_as(&format!(
             "SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY id"
         ))
         .fetch_all(&self.pool)
@@ -262,7 +208,7 @@ impl Store for PostgresStore {
     }
 
     async fn revoke_api_key(&self, id: i64) -> Result<Option<ApiKeyRecord>, StoreError> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(&format!(
+        let row: Option<StoredApiKey> = sqlx::query_as(&format!(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 \
              RETURNING {API_KEY_COLUMNS}"
         ))

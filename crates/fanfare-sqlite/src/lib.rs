@@ -6,10 +6,12 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use chrono::{DateTime, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
-use fanfare_store::{Page, Store, StoreError, StoredCampaign, map_sqlx_error, now};
+use fanfare_store::{
+    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, Page, Store, StoreError, StoredApiKey, StoredCampaign,
+    map_sqlx_error, now,
+};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
@@ -49,65 +51,6 @@ impl SqliteStore {
     }
 }
 
-#[derive(sqlx::FromRow)]
-struct CampaignRow {
-    id: i64,
-    slug: String,
-    kind: String,
-    title: Option<String>,
-    description: Option<String>,
-    landing_url: String,
-    allowed_domains: Json<Vec<String>>,
-    image_url: Option<String>,
-    hashtags: Json<Vec<String>>,
-    created_at: DateTime<Utc>,
-    updated_at: DateTime<Utc>,
-}
-
-impl CampaignRow {
-    fn into_campaign(self) -> Result<Campaign, StoreError> {
-        StoredCampaign {
-            id: self.id,
-            slug: self.slug,
-            kind: self.kind,
-            title: self.title,
-            description: self.description,
-            landing_url: self.landing_url,
-            allowed_domains: self.allowed_domains.0,
-            image_url: self.image_url,
-            hashtags: self.hashtags.0,
-            created_at: self.created_at,
-            updated_at: self.updated_at,
-        }
-        .into_campaign()
-    }
-}
-
-#[derive(sqlx::FromRow)]
-struct ApiKeyRow {
-    id: i64,
-    name: String,
-    prefix: String,
-    created_at: DateTime<Utc>,
-    revoked_at: Option<DateTime<Utc>>,
-}
-
-impl From<ApiKeyRow> for ApiKeyRecord {
-    fn from(row: ApiKeyRow) -> Self {
-        Self {
-            id: row.id,
-            name: row.name,
-            prefix: row.prefix,
-            created_at: row.created_at,
-            revoked_at: row.revoked_at,
-        }
-    }
-}
-
-const CAMPAIGN_COLUMNS: &str = "id, slug, kind, title, description, landing_url, allowed_domains, \
-     image_url, hashtags, created_at, updated_at";
-const API_KEY_COLUMNS: &str = "id, name, prefix, created_at, revoked_at";
-
 fn db_error(error: sqlx::Error) -> StoreError {
     map_sqlx_error(error, "value")
 }
@@ -136,7 +79,7 @@ impl Store for SqliteStore {
         settings: &CampaignSettings,
     ) -> Result<Campaign, StoreError> {
         let at = now();
-        let row: CampaignRow = sqlx::query_as(&format!(
+        let row: StoredCampaign = sqlx::query_as(&format!(
             "INSERT INTO campaigns (slug, kind, title, description, landing_url, allowed_domains, \
              image_url, hashtags, created_at, updated_at) \
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {CAMPAIGN_COLUMNS}"
@@ -158,18 +101,18 @@ impl Store for SqliteStore {
     }
 
     async fn get_campaign(&self, slug: &Slug) -> Result<Option<Campaign>, StoreError> {
-        let row: Option<CampaignRow> = sqlx::query_as(&format!(
+        let row: Option<StoredCampaign> = sqlx::query_as(&format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE slug = ?"
         ))
         .bind(slug.as_str())
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        row.map(CampaignRow::into_campaign).transpose()
+        row.map(StoredCampaign::into_campaign).transpose()
     }
 
     async fn list_campaigns(&self, page: Page) -> Result<Vec<Campaign>, StoreError> {
-        let rows: Vec<CampaignRow> = sqlx::query_as(&format!(
+        let rows: Vec<StoredCampaign> = sqlx::query_as(&format!(
             "SELECT {CAMPAIGN_COLUMNS} FROM campaigns WHERE id > ? ORDER BY id LIMIT ?"
         ))
         .bind(page.after.unwrap_or(0))
@@ -177,7 +120,9 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)?;
-        rows.into_iter().map(CampaignRow::into_campaign).collect()
+        rows.into_iter()
+            .map(StoredCampaign::into_campaign)
+            .collect()
     }
 
     async fn update_campaign(
@@ -185,7 +130,7 @@ impl Store for SqliteStore {
         slug: &Slug,
         settings: &CampaignSettings,
     ) -> Result<Option<Campaign>, StoreError> {
-        let row: Option<CampaignRow> = sqlx::query_as(&format!(
+        let row: Option<StoredCampaign> = sqlx::query_as(&format!(
             "UPDATE campaigns SET kind = ?, title = ?, description = ?, landing_url = ?, \
              allowed_domains = ?, image_url = ?, hashtags = ?, updated_at = ? \
              WHERE slug = ? RETURNING {CAMPAIGN_COLUMNS}"
@@ -202,7 +147,7 @@ impl Store for SqliteStore {
         .fetch_optional(&self.pool)
         .await
         .map_err(db_error)?;
-        row.map(CampaignRow::into_campaign).transpose()
+        row.map(StoredCampaign::into_campaign).transpose()
     }
 
     async fn delete_campaign(&self, slug: &Slug) -> Result<bool, StoreError> {
@@ -219,7 +164,7 @@ impl Store for SqliteStore {
         name: &str,
         key: &NewApiKey,
     ) -> Result<ApiKeyRecord, StoreError> {
-        let row: ApiKeyRow = sqlx::query_as(&format!(
+        let row: StoredApiKey = sqlx::query_as(&format!(
             "INSERT INTO api_keys (name, prefix, key_hash, created_at) VALUES (?, ?, ?, ?) \
              RETURNING {API_KEY_COLUMNS}"
         ))
@@ -234,7 +179,7 @@ impl Store for SqliteStore {
     }
 
     async fn find_api_key(&self, hash: &str) -> Result<Option<ApiKeyRecord>, StoreError> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(&format!(
+        let row: Option<StoredApiKey> = sqlx::query_as(&format!(
             "SELECT {API_KEY_COLUMNS} FROM api_keys WHERE key_hash = ?"
         ))
         .bind(hash)
@@ -245,7 +190,7 @@ impl Store for SqliteStore {
     }
 
     async fn list_api_keys(&self) -> Result<Vec<ApiKeyRecord>, StoreError> {
-        let rows: Vec<ApiKeyRow> = sqlx::query_as(&format!(
+        let rows: Vec<StoredApiKey> = sqlx::query_as(&format!(
             "SELECT {API_KEY_COLUMNS} FROM api_keys ORDER BY id"
         ))
         .fetch_all(&self.pool)
@@ -255,7 +200,7 @@ impl Store for SqliteStore {
     }
 
     async fn revoke_api_key(&self, id: i64) -> Result<Option<ApiKeyRecord>, StoreError> {
-        let row: Option<ApiKeyRow> = sqlx::query_as(&format!(
+        let row: Option<StoredApiKey> = sqlx::query_as(&format!(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? \
              RETURNING {API_KEY_COLUMNS}"
         ))

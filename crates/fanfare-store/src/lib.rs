@@ -92,7 +92,9 @@ pub fn now() -> DateTime<Utc> {
 
 /// A campaign row as any backend reads it, before it is parsed back into domain values. Parsing
 /// on the way out costs little and means a row edited by hand can never reach a redirect unchecked.
+/// Both SQL backends keep the lists as JSON, so one row type serves them both.
 #[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct StoredCampaign {
     pub id: i64,
     pub slug: String,
@@ -100,8 +102,10 @@ pub struct StoredCampaign {
     pub title: Option<String>,
     pub description: Option<String>,
     pub landing_url: String,
+    #[cfg_attr(feature = "sqlx", sqlx(json))]
     pub allowed_domains: Vec<String>,
     pub image_url: Option<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(json))]
     pub hashtags: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -132,6 +136,34 @@ impl StoredCampaign {
         })
     }
 }
+
+/// An API key row as any backend reads it.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct StoredApiKey {
+    pub id: i64,
+    pub name: String,
+    pub prefix: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl From<StoredApiKey> for ApiKeyRecord {
+    fn from(row: StoredApiKey) -> Self {
+        Self {
+            id: row.id,
+            name: row.name,
+            prefix: row.prefix,
+            created_at: row.created_at,
+            revoked_at: row.revoked_at,
+        }
+    }
+}
+
+/// The columns [`StoredCampaign`] and [`StoredApiKey`] read, for `SELECT` and `RETURNING`.
+pub const CAMPAIGN_COLUMNS: &str = "id, slug, kind, title, description, landing_url, \
+     allowed_domains, image_url, hashtags, created_at, updated_at";
+pub const API_KEY_COLUMNS: &str = "id, name, prefix, created_at, revoked_at";
 
 /// Sorts a sqlx failure into what the server needs to know: a taken unique value (`unique` names
 /// it), an unreachable database, or anything else.
