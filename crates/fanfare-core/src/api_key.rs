@@ -2,12 +2,9 @@
 //! (fast, unsalted) hash is enough because keys are 256 random bits, not passwords a person chose:
 //! there is no dictionary to try against a leaked hash.
 
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use chrono::{DateTime, Utc};
-use rand::RngCore;
-use sha2::{Digest, Sha256};
 
+use crate::fan::{Secret, hash_secret};
 use crate::validation::{ValidationError, clean_text};
 
 /// Every key starts with this, so a leaked key is recognisable by secret scanners and people.
@@ -26,21 +23,18 @@ pub struct NewApiKey {
 
 impl NewApiKey {
     pub fn generate() -> Self {
-        let mut bytes = [0u8; 32];
-        rand::rng().fill_bytes(&mut bytes);
-        let secret = format!("{KEY_PREFIX}{}", URL_SAFE_NO_PAD.encode(bytes));
+        let Secret { value, hash } = Secret::generate(KEY_PREFIX);
         Self {
-            hash: hash_api_key(&secret),
-            prefix: secret[..DISPLAY_PREFIX_LEN].to_owned(),
-            secret,
+            hash,
+            prefix: value[..DISPLAY_PREFIX_LEN].to_owned(),
+            secret: value,
         }
     }
 }
 
 /// The stored form of a key: lowercase hex SHA-256.
 pub fn hash_api_key(secret: &str) -> String {
-    let digest = Sha256::digest(secret.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hash_secret(secret)
 }
 
 /// A key's human name ("ci", "dashboard-import").

@@ -5,6 +5,7 @@
 
 pub mod api_key;
 pub mod campaign;
+pub mod fan;
 mod validation;
 
 pub use validation::ValidationError;

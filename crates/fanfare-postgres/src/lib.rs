@@ -6,11 +6,13 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use chrono::{DateTime, NaiveDate, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
+use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_store::{
-    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, Page, Store, StoreError, StoredApiKey, StoredCampaign,
-    map_sqlx_error, now, redact_url,
+    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, FAN_SELECT, NewFan, Page, Store, StoreError, StoredApiKey,
+    StoredCampaign, StoredFan, map_sqlx_error, now, redact_url,
 };
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -218,6 +220,213 @@ impl Store for PostgresStore {
         .await
         .map_err(db_error)?;
         Ok(row.map(Into::into))
+    }
+
+    async fn insert_fan(&self, fan: &NewFan) -> Result<Fan, StoreError> {
+        let (email, mailbox) = fan.email.clone().unzip();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO fans (campaign_id, ref_code, token_hash, name, email, mailbox, \
+             referrer_id, root_id, depth, visitor_hash, flags, joined_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12) RETURNING id",
+        )
+        .bind(fan.campaign_id)
+        .bind(fan.ref_code.as_str())
+        .bind(&fan.token_hash)
+        .bind(&fan.name)
+        .bind(email)
+        .bind(mailbox)
+        .bind(fan.referrer.as_ref().map(|r| r.id))
+        .bind(fan.stored_root_id())
+        .bind(fan.depth())
+        .bind(&fan.visitor_hash)
+        .bind(Json(fan.flag_strings()))
+        .bind(fan.joined_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_sqlx_error(e, "email"))?;
+        Ok(fan.clone().into_fan(id))
+    }
+
+    async fn find_fan_by_email(
+        &self,
+        campaign_id: i64,
+        address: &str,
+    ) -> Result<Option<Fan>, StoreError> {
+        let row: Option<StoredFan> = sqlx::query_as(&format!(
+            "{FAN_SELECT} WHERE f.campaign_id = $1 AND f.email = $2"
+        ))
+        .bind(campaign_id)
+        .bind(address)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(StoredFan::into_fan).transpose()
+    }
+
+    async fn find_fan_by_ref_code(
+        &self,
+        campaign_id: i64,
+        ref_code: &RefCode,
+    ) -> Result<Option<Fan>, StoreError> {
+        let row: Option<StoredFan> = sqlx::query_as(&format!(
+            "{FAN_SELECT} WHERE f.campaign_id = $1 AND f.ref_code = $2"
+        ))
+        .bind(campaign_id)
+        .bind(ref_code.as_str())
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(StoredFan::into_fan).transpose()
+    }
+
+    async fn find_fan_by_token(&self, token_hash: &str) -> Result<Option<Fan>, StoreError> {
+        let row: Option<StoredFan> =
+            sqlx::query_as(&format!("{FAN_SELECT} WHERE f.token_hash = $1"))
+                .bind(token_hash)
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        row.map(StoredFan::into_fan).transpose()
+    }
+
+    async fn mailbox_in_use(
+        &self,
+        campaign_id: i64,
+        mailbox: &str,
+        address: &str,
+    ) -> Result<bool, StoreError> {
+        sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM fans WHERE campaign_id = $1 AND mailbox = $2 AND email <> $3)",
+        )
+        .bind(campaign_id)
+        .bind(mailbox)
+        .bind(address)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn joins_since(
+        &self,
+        campaign_id: i64,
+        visitor_hash: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM fans WHERE campaign_id = $1 AND visitor_hash = $2 AND joined_at >= $3",
+        )
+        .bind(campaign_id)
+        .bind(visitor_hash)
+        .bind(since)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(count.unsigned_abs())
+    }
+
+    async fn erase_fan(&self, fan_id: i64) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE fans SET ref_code = NULL, token_hash = NULL, name = NULL, email = NULL, \
+             mailbox = NULL, visitor_hash = NULL, erased_at = $1 \
+             WHERE id = $2 AND erased_at IS NULL",
+        )
+        .bind(now())
+        .bind(fan_id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn list_fans(&self, campaign_id: i64, page: Page) -> Result<Vec<Fan>, StoreError> {
+        let rows: Vec<StoredFan> = sqlx::query_as(&format!(
+            "{FAN_SELECT} WHERE f.campaign_id = $1 AND f.erased_at IS NULL AND f.id > $2 \
+             ORDER BY f.id LIMIT $3"
+        ))
+        .bind(campaign_id)
+        .bind(page.after.unwrap_or(0))
+        .bind(i64::from(page.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter().map(StoredFan::into_fan).collect()
+    }
+
+    async fn count_fans(&self, campaign_id: i64) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM fans WHERE campaign_id = $1 AND erased_at IS NULL AND flags = '[]'::jsonb",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(count.unsigned_abs())
+    }
+
+    async fn visitor_salt(&self, day: NaiveDate, candidate: &[u8]) -> Result<Vec<u8>, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO visitor_salts (day, salt) VALUES ($1, $2) ON CONFLICT (day) DO NOTHING",
+        )
+        .bind(day)
+        .bind(candidate)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        sqlx::query("DELETE FROM visitor_salts WHERE day < $1")
+            .bind(day)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        let salt: Vec<u8> = sqlx::query_scalar("SELECT salt FROM visitor_salts WHERE day = $1")
+            .bind(day)
+            .fetch_one(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
+        Ok(salt)
+    }
+
+    async fn record_visitor_event(
+        &self,
+        campaign_id: i64,
+        day: NaiveDate,
+        event: VisitorEvent,
+        visitor_hash: &str,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "INSERT INTO visitor_days (campaign_id, day, kind, visitor_hash) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT DO NOTHING",
+        )
+        .bind(campaign_id)
+        .bind(day)
+        .bind(event.as_str())
+        .bind(visitor_hash)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn count_visitor_events(
+        &self,
+        campaign_id: i64,
+        event: VisitorEvent,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM visitor_days WHERE campaign_id = $1 AND kind = $2 \
+             AND day >= $3 AND day <= $4",
+        )
+        .bind(campaign_id)
+        .bind(event.as_str())
+        .bind(from)
+        .bind(to)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(count.unsigned_abs())
     }
 }
 

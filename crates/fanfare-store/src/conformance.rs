@@ -5,10 +5,12 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use chrono::{Duration, NaiveDate};
 use fanfare_core::api_key::{NewApiKey, hash_api_key};
 use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
+use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 
-use crate::{Page, Store, StoreError};
+use crate::{NewFan, Page, Store, StoreError, now};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
 /// connection pool on the same data, as after a restart.
@@ -34,6 +36,14 @@ macro_rules! conformance_tests {
             data_survives_a_restart,
             api_keys_are_found_by_hash_and_revoked_once,
             ping_answers,
+            a_referral_chain_keeps_referrers_roots_and_depths,
+            concurrent_joins_with_one_address_make_one_fan,
+            erasure_removes_personal_data_and_keeps_the_chain,
+            fraud_signal_queries,
+            fan_counts_leave_out_flagged_and_erased_fans,
+            the_visitor_salt_is_shared_and_rotates,
+            visitors_are_unique_per_day_and_event,
+            deleting_a_campaign_deletes_its_fans,
         );
     };
     (@each $make:path; $($scenario:ident),* $(,)?) => {
@@ -337,4 +347,404 @@ pub async fn ping_answers(harness: &impl Harness) {
     let store = harness.open().await;
     store.ping().await.expect("ping");
     assert!(matches!(store.backend(), "sqlite" | "postgres"));
+}
+
+async fn campaign_id(store: &Arc<dyn Store>, name: &str) -> i64 {
+    store
+        .create_campaign(&slug(name), &settings("https://example.com/", None))
+        .await
+        .expect("campaign")
+        .id
+}
+
+fn new_fan(campaign_id: i64, name: &str, email: Option<&str>, referrer: Option<&Fan>) -> NewFan {
+    NewFan {
+        campaign_id,
+        ref_code: RefCode::generate(),
+        token_hash: Secret::generate("fft_").hash,
+        name: name.to_owned(),
+        email: email.map(|e| {
+            let e = Email::parse(e).expect("valid test e-mail");
+            (e.address().to_owned(), e.mailbox().to_owned())
+        }),
+        referrer: referrer.cloned(),
+        visitor_hash: format!("visitor-{name}"),
+        flags: Vec::new(),
+        joined_at: now(),
+    }
+}
+
+async fn join(store: &Arc<dyn Store>, fan: NewFan) -> Fan {
+    store.insert_fan(&fan).await.expect("insert fan")
+}
+
+pub async fn a_referral_chain_keeps_referrers_roots_and_depths(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "chain").await;
+    let other_campaign = campaign_id(&store, "elsewhere").await;
+    let ada = join(
+        &store,
+        new_fan(campaign, "Ada", Some("ada@example.com"), None),
+    )
+    .await;
+    let bob = join(&store, new_fan(campaign, "Bob", None, Some(&ada))).await;
+    let cyd = join(&store, new_fan(campaign, "Cyd", None, Some(&bob))).await;
+    let dee = join(&store, new_fan(campaign, "Dee", None, Some(&cyd))).await;
+    let eve = join(&store, new_fan(campaign, "Eve", None, Some(&ada))).await;
+    let solo = join(&store, new_fan(campaign, "Solo", None, None)).await;
+
+    let code = |fan: &Fan| fan.ref_code.clone().expect("code");
+    let expected = [
+        (&ada, None, ada.id, 0),
+        (&bob, Some(&ada), ada.id, 1),
+        (&cyd, Some(&bob), ada.id, 2),
+        (&dee, Some(&cyd), ada.id, 3),
+        (&eve, Some(&ada), ada.id, 1),
+        (&solo, None, solo.id, 0),
+    ];
+    for (fan, referrer, root, depth) in expected {
+        let stored = store
+            .find_fan_by_ref_code(campaign, &code(fan))
+            .await
+            .expect("find")
+            .expect("found");
+        assert_eq!(&stored, fan, "what insert returned is what is stored");
+        assert_eq!(stored.referrer_id, referrer.map(|r| r.id));
+        assert_eq!(
+            stored.referrer_ref_code,
+            referrer.map(|r| code(r).to_string())
+        );
+        assert_eq!(
+            (stored.root_id, stored.depth),
+            (root, depth),
+            "{:?}",
+            stored.name
+        );
+    }
+    assert!(
+        store
+            .find_fan_by_ref_code(other_campaign, &code(&ada))
+            .await
+            .expect("find")
+            .is_none(),
+        "a ref code never resolves in another campaign"
+    );
+    let listed = store
+        .list_fans(
+            campaign,
+            Page {
+                after: None,
+                limit: 100,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(listed, vec![ada, bob, cyd, dee, eve, solo]);
+}
+
+pub async fn concurrent_joins_with_one_address_make_one_fan(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "race").await;
+    let tasks: Vec<_> = (0..8)
+        .map(|i| {
+            let store = Arc::clone(&store);
+            tokio::spawn(async move {
+                store
+                    .insert_fan(&new_fan(
+                        campaign,
+                        &format!("racer{i}"),
+                        Some("Same@Example.com"),
+                        None,
+                    ))
+                    .await
+            })
+        })
+        .collect();
+    let mut created = Vec::new();
+    for task in tasks {
+        match task.await.expect("task") {
+            Ok(fan) => created.push(fan),
+            Err(StoreError::Conflict("email")) => {}
+            Err(other) => panic!("a losing join must be an e-mail conflict, got {other:?}"),
+        }
+    }
+    assert_eq!(created.len(), 1);
+    let found = store
+        .find_fan_by_email(campaign, "same@example.com")
+        .await
+        .expect("find")
+        .expect("found");
+    assert_eq!(found, created[0]);
+    assert_eq!(store.count_fans(campaign).await.expect("count"), 1);
+}
+
+pub async fn erasure_removes_personal_data_and_keeps_the_chain(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "forget-me").await;
+    let parent = new_fan(campaign, "Parent", Some("parent@example.com"), None);
+    let parent_token = parent.token_hash.clone();
+    let parent = join(&store, parent).await;
+    let child = join(&store, new_fan(campaign, "Child", None, Some(&parent))).await;
+
+    assert!(store.erase_fan(parent.id).await.expect("erase"));
+    assert!(!store.erase_fan(parent.id).await.expect("erase twice"));
+    assert!(
+        store
+            .find_fan_by_token(&parent_token)
+            .await
+            .expect("find")
+            .is_none()
+    );
+    assert!(
+        store
+            .find_fan_by_email(campaign, "parent@example.com")
+            .await
+            .expect("find")
+            .is_none()
+    );
+    let code = parent.ref_code.clone().expect("code");
+    assert!(
+        store
+            .find_fan_by_ref_code(campaign, &code)
+            .await
+            .expect("find")
+            .is_none()
+    );
+    let listed = store
+        .list_fans(
+            campaign,
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .await
+        .expect("list");
+    assert_eq!(listed.len(), 1, "erased fans are not listed");
+    let child_now = &listed[0];
+    assert_eq!(child_now.id, child.id);
+    assert_eq!(child_now.referrer_id, Some(parent.id), "the chain stays");
+    assert_eq!(child_now.referrer_ref_code, None, "but not the erased code");
+    assert_eq!((child_now.root_id, child_now.depth), (parent.id, 1));
+    assert_eq!(store.count_fans(campaign).await.expect("count"), 1);
+    // The address is free again: the same person may come back as a new fan.
+    join(
+        &store,
+        new_fan(campaign, "Back", Some("parent@example.com"), None),
+    )
+    .await;
+}
+
+pub async fn fraud_signal_queries(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "signals").await;
+    let other = campaign_id(&store, "other").await;
+    join(
+        &store,
+        new_fan(campaign, "Jo", Some("jo.hn+a@gmail.com"), None),
+    )
+    .await;
+    let mailbox = Email::parse("john@gmail.com")
+        .expect("e-mail")
+        .mailbox()
+        .to_owned();
+    assert!(
+        store
+            .mailbox_in_use(campaign, &mailbox, "john@gmail.com")
+            .await
+            .expect("q")
+    );
+    assert!(
+        !store
+            .mailbox_in_use(campaign, &mailbox, "jo.hn+a@gmail.com")
+            .await
+            .expect("q"),
+        "the same address is not a duplicate of itself"
+    );
+    assert!(
+        !store
+            .mailbox_in_use(other, &mailbox, "john@gmail.com")
+            .await
+            .expect("q")
+    );
+
+    let since = now() - Duration::hours(1);
+    for i in 0..3 {
+        let mut fan = new_fan(campaign, &format!("burst{i}"), None, None);
+        fan.visitor_hash = "one-visitor".into();
+        join(&store, fan).await;
+    }
+    let mut old = new_fan(campaign, "old", None, None);
+    old.visitor_hash = "one-visitor".into();
+    old.joined_at = now() - Duration::hours(2);
+    join(&store, old).await;
+    assert_eq!(
+        store
+            .joins_since(campaign, "one-visitor", since)
+            .await
+            .expect("q"),
+        3
+    );
+    assert_eq!(
+        store
+            .joins_since(other, "one-visitor", since)
+            .await
+            .expect("q"),
+        0
+    );
+    assert_eq!(
+        store
+            .joins_since(campaign, "someone-else", since)
+            .await
+            .expect("q"),
+        0
+    );
+}
+
+pub async fn fan_counts_leave_out_flagged_and_erased_fans(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "counted").await;
+    let honest = join(&store, new_fan(campaign, "Honest", None, None)).await;
+    let mut flagged = new_fan(campaign, "Flagged", None, Some(&honest));
+    flagged.flags = vec![FraudFlag::SelfReferral, FraudFlag::JoinBurst];
+    let flagged = join(&store, flagged).await;
+    assert_eq!(
+        flagged.flags,
+        [FraudFlag::SelfReferral, FraudFlag::JoinBurst]
+    );
+    let erased = join(&store, new_fan(campaign, "Gone", None, None)).await;
+    store.erase_fan(erased.id).await.expect("erase");
+    assert_eq!(store.count_fans(campaign).await.expect("count"), 1);
+    let stored = store
+        .find_fan_by_ref_code(campaign, flagged.ref_code.as_ref().expect("code"))
+        .await
+        .expect("find")
+        .expect("found");
+    assert_eq!(stored.flags, flagged.flags, "flags are kept with the fan");
+}
+
+pub async fn the_visitor_salt_is_shared_and_rotates(harness: &impl Harness) {
+    let store = harness.open().await;
+    let day1 = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+    let day2 = day1.succ_opt().expect("date");
+    assert_eq!(
+        store.visitor_salt(day1, b"first").await.expect("salt"),
+        b"first"
+    );
+    assert_eq!(
+        store.visitor_salt(day1, b"second").await.expect("salt"),
+        b"first",
+        "the first node's salt wins for the whole day"
+    );
+    assert_eq!(
+        store.visitor_salt(day2, b"next-day").await.expect("salt"),
+        b"next-day"
+    );
+    assert_eq!(
+        store.visitor_salt(day1, b"again").await.expect("salt"),
+        b"again",
+        "yesterday's salt was deleted when today's was made"
+    );
+}
+
+pub async fn visitors_are_unique_per_day_and_event(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "views").await;
+    let other = campaign_id(&store, "other-views").await;
+    let day1 = NaiveDate::from_ymd_opt(2026, 11, 25).expect("date");
+    let day2 = day1.succ_opt().expect("date");
+    let view = VisitorEvent::View;
+    assert!(
+        store
+            .record_visitor_event(campaign, day1, view, "a")
+            .await
+            .expect("r")
+    );
+    assert!(
+        !store
+            .record_visitor_event(campaign, day1, view, "a")
+            .await
+            .expect("r")
+    );
+    assert!(
+        store
+            .record_visitor_event(campaign, day1, view, "b")
+            .await
+            .expect("r")
+    );
+    assert!(
+        store
+            .record_visitor_event(campaign, day2, view, "a")
+            .await
+            .expect("r")
+    );
+    assert!(
+        store
+            .record_visitor_event(campaign, day1, VisitorEvent::JoinStarted, "a")
+            .await
+            .expect("r")
+    );
+    assert!(
+        store
+            .record_visitor_event(other, day1, view, "a")
+            .await
+            .expect("r")
+    );
+    assert_eq!(
+        store
+            .count_visitor_events(campaign, view, day1, day1)
+            .await
+            .expect("c"),
+        2
+    );
+    assert_eq!(
+        store
+            .count_visitor_events(campaign, view, day2, day2)
+            .await
+            .expect("c"),
+        1
+    );
+    assert_eq!(
+        store
+            .count_visitor_events(campaign, view, day1, day2)
+            .await
+            .expect("c"),
+        3,
+        "a visitor who returns another day counts again"
+    );
+    assert_eq!(
+        store
+            .count_visitor_events(campaign, VisitorEvent::JoinStarted, day1, day2)
+            .await
+            .expect("c"),
+        1
+    );
+}
+
+pub async fn deleting_a_campaign_deletes_its_fans(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "doomed").await;
+    let root = join(
+        &store,
+        new_fan(campaign, "Root", Some("root@example.com"), None),
+    )
+    .await;
+    let token = new_fan(campaign, "Child", None, Some(&root));
+    let token_hash = token.token_hash.clone();
+    join(&store, token).await;
+    assert!(
+        store
+            .delete_campaign(&slug("doomed"))
+            .await
+            .expect("delete")
+    );
+    assert!(
+        store
+            .find_fan_by_token(&token_hash)
+            .await
+            .expect("find")
+            .is_none()
+    );
+    let again = campaign_id(&store, "doomed").await;
+    assert_eq!(store.count_fans(again).await.expect("count"), 0);
 }

@@ -5,9 +5,10 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chrono::{DateTime, SubsecRound, Utc};
+use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
+use fanfare_core::fan::{Fan, FraudFlag, RefCode, VisitorEvent};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -80,6 +81,130 @@ pub trait Store: Send + Sync + 'static {
 
     /// Marks a key revoked (the first revocation time is kept); `None` if there is no such key.
     async fn revoke_api_key(&self, id: i64) -> Result<Option<ApiKeyRecord>, StoreError>;
+
+    /// Adds a fan. `Conflict("email")` if the campaign already has a fan with this address
+    /// (the unique index decides, so concurrent joins with one address make one fan).
+    async fn insert_fan(&self, fan: &NewFan) -> Result<Fan, StoreError>;
+
+    /// The fan with this (normalised) address in the campaign, erased fans excluded.
+    async fn find_fan_by_email(
+        &self,
+        campaign_id: i64,
+        address: &str,
+    ) -> Result<Option<Fan>, StoreError>;
+
+    /// The fan who owns this code in the campaign (never one of another campaign).
+    async fn find_fan_by_ref_code(
+        &self,
+        campaign_id: i64,
+        ref_code: &RefCode,
+    ) -> Result<Option<Fan>, StoreError>;
+
+    /// The fan whose member token has this hash; erased fans have no token.
+    async fn find_fan_by_token(&self, token_hash: &str) -> Result<Option<Fan>, StoreError>;
+
+    /// Whether another address of the campaign's fans lands in the same mailbox.
+    async fn mailbox_in_use(
+        &self,
+        campaign_id: i64,
+        mailbox: &str,
+        address: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// Fans who joined the campaign from this visitor since `since`.
+    async fn joins_since(
+        &self,
+        campaign_id: i64,
+        visitor_hash: &str,
+        since: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// Removes a fan's personal data (ref code, token, name, e-mail, visitor hash); `false` if
+    /// there was no such fan or it was already erased.
+    async fn erase_fan(&self, fan_id: i64) -> Result<bool, StoreError>;
+
+    /// The campaign's fans who have not been erased, oldest first; `Page::after` is a fan id.
+    async fn list_fans(&self, campaign_id: i64, page: Page) -> Result<Vec<Fan>, StoreError>;
+
+    /// Fans who count: neither flagged nor erased.
+    async fn count_fans(&self, campaign_id: i64) -> Result<u64, StoreError>;
+
+    /// The salt of `day`: `candidate` if this call is the first to ask for that day, else the
+    /// one stored by whichever node asked first. Salts of earlier days are deleted, which makes
+    /// their visitor hashes impossible to link to anyone.
+    async fn visitor_salt(&self, day: NaiveDate, candidate: &[u8]) -> Result<Vec<u8>, StoreError>;
+
+    /// Records that a visitor did `event` on `day`; `true` the first time that day.
+    async fn record_visitor_event(
+        &self,
+        campaign_id: i64,
+        day: NaiveDate,
+        event: VisitorEvent,
+        visitor_hash: &str,
+    ) -> Result<bool, StoreError>;
+
+    /// The sum over days in `[from, to]` of each day's unique visitors who did `event`.
+    async fn count_visitor_events(
+        &self,
+        campaign_id: i64,
+        event: VisitorEvent,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<u64, StoreError>;
+}
+
+/// A fan about to be stored: validated, its signals assessed, its place in a cascade known.
+#[derive(Debug, Clone)]
+pub struct NewFan {
+    pub campaign_id: i64,
+    pub ref_code: RefCode,
+    pub token_hash: String,
+    pub name: String,
+    /// Normalised address and canonical mailbox, when an e-mail was given.
+    pub email: Option<(String, String)>,
+    pub referrer: Option<Fan>,
+    pub visitor_hash: String,
+    pub flags: Vec<FraudFlag>,
+    pub joined_at: DateTime<Utc>,
+}
+
+impl NewFan {
+    /// The stored fan, once the database gave it `id`.
+    pub fn into_fan(self, id: i64) -> Fan {
+        let (root_id, depth) = match &self.referrer {
+            Some(referrer) => (referrer.root_id, referrer.depth + 1),
+            None => (id, 0),
+        };
+        Fan {
+            id,
+            campaign_id: self.campaign_id,
+            ref_code: Some(self.ref_code),
+            name: Some(self.name),
+            email: self.email.map(|(address, _)| address),
+            referrer_id: self.referrer.as_ref().map(|r| r.id),
+            referrer_ref_code: self
+                .referrer
+                .and_then(|r| r.ref_code.map(|c| c.to_string())),
+            root_id,
+            depth,
+            flags: self.flags,
+            joined_at: self.joined_at,
+            erased_at: None,
+        }
+    }
+
+    /// What the `root_id` column holds: the referrer's root, or NULL for a root.
+    pub fn stored_root_id(&self) -> Option<i64> {
+        self.referrer.as_ref().map(|r| r.root_id)
+    }
+
+    pub fn depth(&self) -> i32 {
+        self.referrer.as_ref().map_or(0, |r| r.depth + 1)
+    }
+
+    pub fn flag_strings(&self) -> Vec<&'static str> {
+        self.flags.iter().map(|f| f.as_str()).collect()
+    }
 }
 
 pub type DynStore = Arc<dyn Store>;
@@ -136,6 +261,65 @@ impl StoredCampaign {
         })
     }
 }
+
+/// A fan row as any backend reads it (with [`FAN_SELECT`]).
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct StoredFan {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub ref_code: Option<String>,
+    pub name: Option<String>,
+    pub email: Option<String>,
+    pub referrer_id: Option<i64>,
+    pub referrer_ref_code: Option<String>,
+    pub root_id: i64,
+    pub depth: i32,
+    #[cfg_attr(feature = "sqlx", sqlx(json))]
+    pub flags: Vec<String>,
+    pub joined_at: DateTime<Utc>,
+    pub erased_at: Option<DateTime<Utc>>,
+}
+
+impl StoredFan {
+    pub fn into_fan(self) -> Result<Fan, StoreError> {
+        let flags = self
+            .flags
+            .iter()
+            .map(|f| {
+                FraudFlag::parse(f).ok_or_else(|| {
+                    StoreError::Corrupt(format!("fan {}: unknown flag {f:?}", self.id))
+                })
+            })
+            .collect::<Result<_, _>>()?;
+        let ref_code = match self.ref_code {
+            Some(code) => Some(RefCode::parse(&code).ok_or_else(|| {
+                StoreError::Corrupt(format!("fan {}: invalid ref code", self.id))
+            })?),
+            None => None,
+        };
+        Ok(Fan {
+            id: self.id,
+            campaign_id: self.campaign_id,
+            ref_code,
+            name: self.name,
+            email: self.email,
+            referrer_id: self.referrer_id,
+            referrer_ref_code: self.referrer_ref_code,
+            root_id: self.root_id,
+            depth: self.depth,
+            flags,
+            joined_at: self.joined_at,
+            erased_at: self.erased_at,
+        })
+    }
+}
+
+/// Reads [`StoredFan`]s: the fan, its referrer's code, and its root (itself for a root). Both
+/// dialects accept it as is; callers append `WHERE …`.
+pub const FAN_SELECT: &str = "SELECT f.id, f.campaign_id, f.ref_code, f.name, f.email, \
+     f.referrer_id, r.ref_code AS referrer_ref_code, COALESCE(f.root_id, f.id) AS root_id, \
+     f.depth, f.flags, f.joined_at, f.erased_at FROM fans f LEFT JOIN fans r ON r.id = f.referrer_id";
 
 /// An API key row as any backend reads it.
 #[derive(Debug, Clone)]
