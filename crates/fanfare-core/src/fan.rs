@@ -271,6 +271,8 @@ pub struct Fan {
     /// Generations below the root: 0 for a fan who came on their own.
     pub depth: i32,
     pub flags: Vec<FraudFlag>,
+    /// The salted visitor hash of the join (self-referral checks); gone after erasure.
+    pub visitor_hash: Option<String>,
     pub joined_at: DateTime<Utc>,
     pub erased_at: Option<DateTime<Utc>>,
 }

@@ -30,11 +30,12 @@ pub async fn require_api_key(
 }
 
 fn bearer_token(request: &Request) -> Option<&str> {
-    let value = request
-        .headers()
-        .get(header::AUTHORIZATION)?
-        .to_str()
-        .ok()?;
+    bearer_from_headers(request.headers())
+}
+
+/// The token of an `Authorization: Bearer <token>` header (the scheme is case-insensitive).
+pub fn bearer_from_headers(headers: &axum::http::HeaderMap) -> Option<&str> {
+    let value = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
     let (scheme, token) = value.split_once(' ')?;
     let token = token.trim();
     (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty()).then_some(token)

@@ -132,6 +132,8 @@ pub struct PublicCampaignView {
     pub image_url: Option<String>,
     pub landing_url: String,
     pub hashtags: Vec<String>,
+    /// Fans who count: neither flagged as suspect nor gone.
+    pub fans: u64,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -149,14 +151,14 @@ pub struct ListParams {
     pub cursor: Option<String>,
 }
 
-fn parse_slug_path(value: &str) -> ApiResult<Slug> {
+pub(crate) fn parse_slug_path(value: &str) -> ApiResult<Slug> {
     Slug::parse(value).map_err(|e| ApiError::InvalidPath {
         code: e.code,
         message: e.message,
     })
 }
 
-async fn find(state: &AppState, slug: &Slug) -> ApiResult<Campaign> {
+pub(crate) async fn find(state: &AppState, slug: &Slug) -> ApiResult<Campaign> {
     state
         .store
         .get_campaign(slug)
@@ -381,8 +383,10 @@ async fn get_public_campaign(
 ) -> ApiResult<ApiJson<PublicCampaignView>> {
     let slug = parse_slug_path(&slug)?;
     let campaign = find(&state, &slug).await?;
+    let fans = state.store.count_fans(campaign.id).await?;
     let s = campaign.settings;
     Ok(ApiJson(PublicCampaignView {
+        fans,
         hashtags: s.hashtag_strings(),
         slug: campaign.slug.to_string(),
         kind: s.kind,

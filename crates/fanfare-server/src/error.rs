@@ -52,6 +52,14 @@ pub enum ApiError {
     InvalidApiKey,
     /// A key that was revoked (401).
     RevokedApiKey,
+    /// No `Authorization: Bearer <member token>` (401).
+    MissingMemberToken,
+    /// A member token that is unknown, erased, or of another campaign (401).
+    InvalidMemberToken,
+    /// Too many requests from one visitor (429), with the seconds to wait.
+    RateLimited {
+        retry_after_secs: u64,
+    },
     NotFound {
         code: &'static str,
         message: String,
@@ -83,9 +91,12 @@ impl ApiError {
             }
             Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MissingApiKey | Self::InvalidApiKey | Self::RevokedApiKey => {
-                StatusCode::UNAUTHORIZED
-            }
+            Self::MissingApiKey
+            | Self::InvalidApiKey
+            | Self::RevokedApiKey
+            | Self::MissingMemberToken
+            | Self::InvalidMemberToken => StatusCode::UNAUTHORIZED,
+            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
@@ -108,6 +119,9 @@ impl ApiError {
             Self::MissingApiKey => "missing_api_key",
             Self::InvalidApiKey => "invalid_api_key",
             Self::RevokedApiKey => "revoked_api_key",
+            Self::MissingMemberToken => "missing_member_token",
+            Self::InvalidMemberToken => "invalid_member_token",
+            Self::RateLimited { .. } => "rate_limited",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "database_unavailable",
             Self::Internal(_) => "internal_error",
@@ -140,6 +154,16 @@ impl ApiError {
                     .into()
             }
             Self::RevokedApiKey => "this API key was revoked: use another key".into(),
+            Self::MissingMemberToken => {
+                "send the member token you got when joining: Authorization: Bearer <token>".into()
+            }
+            Self::InvalidMemberToken => {
+                "this member token is not valid for this campaign (unknown, or the fan has left)"
+                    .into()
+            }
+            Self::RateLimited { retry_after_secs } => {
+                format!("too many requests from this visitor; retry in {retry_after_secs} s")
+            }
             Self::MethodNotAllowed => {
                 "this method is not allowed on this path; see /api/openapi.json".into()
             }
@@ -220,11 +244,18 @@ impl IntoResponse for ApiError {
         let mut response = (status, Json(body)).into_response();
         let headers = response.headers_mut();
         match self {
-            Self::MissingApiKey | Self::InvalidApiKey | Self::RevokedApiKey => {
+            Self::MissingApiKey
+            | Self::InvalidApiKey
+            | Self::RevokedApiKey
+            | Self::MissingMemberToken
+            | Self::InvalidMemberToken => {
                 headers.insert(
                     header::WWW_AUTHENTICATE,
                     HeaderValue::from_static("Bearer realm=\"fanfare\""),
                 );
+            }
+            Self::RateLimited { retry_after_secs } => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
             }
             Self::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));

@@ -22,9 +22,13 @@ mod auth;
 mod campaigns;
 pub mod error;
 mod extract;
+mod fans;
 mod metrics;
 mod ops;
+mod rate_limit;
+mod visitor;
 
+pub use axum::http::header as http_header;
 use error::ApiError;
 pub use metrics::Metrics;
 use ops::BearerSecurity;
@@ -32,11 +36,36 @@ use ops::BearerSecurity;
 /// The largest request body accepted, in bytes. Campaign settings are a few kilobytes at most.
 pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
 
+/// The server's own settings (the binary fills them from its layered configuration).
+#[derive(Debug, Clone)]
+pub struct ServerConfig {
+    /// The header a trusted reverse proxy sets to the client's IP; `None`: the TCP peer is the
+    /// client (and any such header is ignored, since a client can send it).
+    pub trusted_proxy_header: Option<axum::http::HeaderName>,
+    /// Joins from one visitor within an hour after which further joins are flagged `join_burst`.
+    pub join_burst_limit: u32,
+    /// Requests per minute that one visitor may make to one campaign's public API.
+    pub public_rate_limit: u32,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            trusted_proxy_header: None,
+            join_burst_limit: 5,
+            public_rate_limit: 60,
+        }
+    }
+}
+
 /// What every handler shares.
 #[derive(Clone)]
 pub struct AppState {
     pub store: DynStore,
+    config: Arc<ServerConfig>,
     metrics: Arc<Metrics>,
+    visitors: Arc<visitor::VisitorHasher>,
+    public_limiter: Arc<rate_limit::RateLimiter>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -49,9 +78,16 @@ impl std::fmt::Debug for AppState {
 
 impl AppState {
     pub fn new(store: DynStore) -> Self {
+        Self::with_config(store, ServerConfig::default())
+    }
+
+    pub fn with_config(store: DynStore, config: ServerConfig) -> Self {
         Self {
             store,
+            public_limiter: Arc::new(rate_limit::RateLimiter::new(config.public_rate_limit)),
+            config: Arc::new(config),
             metrics: Arc::new(Metrics::new()),
+            visitors: Arc::default(),
         }
     }
 }
@@ -65,6 +101,7 @@ impl AppState {
     modifiers(&BearerSecurity),
     tags(
         (name = "campaigns", description = "Admin API: needs Authorization: Bearer <api key>"),
+        (name = "fans", description = "Admin API for a campaign's fans: needs an API key"),
         (name = "public", description = "Public API, for widgets and campaign pages"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -80,6 +117,13 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .merge(admin)
         .merge(campaigns::public_routes())
+        .merge(
+            fans::admin_routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_api_key,
+            )),
+        )
+        .merge(fans::public_routes())
         .merge(ops::routes())
         .split_for_parts()
 }
@@ -149,7 +193,9 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    axum::serve(listener, router(state))
+    // The peer address feeds the visitor hash (and nothing else: it is never stored).
+    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
     store.close().await;

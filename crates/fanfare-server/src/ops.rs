@@ -58,6 +58,15 @@ impl utoipa::Modify for BearerSecurity {
                     .build(),
             ),
         );
+        components.add_security_scheme(
+            "member_token",
+            SecurityScheme::Http(
+                HttpBuilder::new()
+                    .scheme(HttpAuthScheme::Bearer)
+                    .description(Some("The token a fan received when joining"))
+                    .build(),
+            ),
+        );
     }
 }
 

@@ -188,6 +188,7 @@ impl NewFan {
             root_id,
             depth,
             flags: self.flags,
+            visitor_hash: Some(self.visitor_hash),
             joined_at: self.joined_at,
             erased_at: None,
         }
@@ -277,6 +278,7 @@ pub struct StoredFan {
     pub depth: i32,
     #[cfg_attr(feature = "sqlx", sqlx(json))]
     pub flags: Vec<String>,
+    pub visitor_hash: Option<String>,
     pub joined_at: DateTime<Utc>,
     pub erased_at: Option<DateTime<Utc>>,
 }
@@ -309,6 +311,7 @@ impl StoredFan {
             root_id: self.root_id,
             depth: self.depth,
             flags,
+            visitor_hash: self.visitor_hash,
             joined_at: self.joined_at,
             erased_at: self.erased_at,
         })
@@ -319,7 +322,7 @@ impl StoredFan {
 /// dialects accept it as is; callers append `WHERE …`.
 pub const FAN_SELECT: &str = "SELECT f.id, f.campaign_id, f.ref_code, f.name, f.email, \
      f.referrer_id, r.ref_code AS referrer_ref_code, COALESCE(f.root_id, f.id) AS root_id, \
-     f.depth, f.flags, f.joined_at, f.erased_at FROM fans f LEFT JOIN fans r ON r.id = f.referrer_id";
+     f.depth, f.flags, f.visitor_hash, f.joined_at, f.erased_at FROM fans f LEFT JOIN fans r ON r.id = f.referrer_id";
 
 /// An API key row as any backend reads it.
 #[derive(Debug, Clone)]

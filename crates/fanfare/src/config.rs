@@ -9,12 +9,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
+use fanfare_server::http_header as axum_header;
 use serde::Deserialize;
 
 pub const DEFAULT_BIND: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fanfare.db";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_CONFIG_FILE: &str = "fanfare.toml";
+pub const DEFAULT_JOIN_BURST_LIMIT: u32 = 5;
+pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 60;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -53,6 +56,9 @@ struct FileConfig {
     base_url: Option<String>,
     database_url: Option<String>,
     log: Option<String>,
+    trusted_proxy_header: Option<String>,
+    join_burst_limit: Option<u32>,
+    public_rate_limit: Option<u32>,
 }
 
 /// The effective configuration.
@@ -64,6 +70,10 @@ pub struct Config {
     pub base_url: Option<Setting<url::Url>>,
     pub database_url: Setting<String>,
     pub log: Setting<String>,
+    /// `None`: the TCP peer is the client.
+    pub trusted_proxy_header: Setting<Option<axum_header::HeaderName>>,
+    pub join_burst_limit: Setting<u32>,
+    pub public_rate_limit: Setting<u32>,
 }
 
 /// One layered setting: the names it goes by in each layer.
@@ -92,6 +102,21 @@ const LOG: Key = Key {
     arg: "log",
     flag: "--log",
     env: "FANFARE_LOG",
+};
+const TRUSTED_PROXY_HEADER: Key = Key {
+    arg: "trusted_proxy_header",
+    flag: "--trusted-proxy-header",
+    env: "FANFARE_TRUSTED_PROXY_HEADER",
+};
+const JOIN_BURST_LIMIT: Key = Key {
+    arg: "join_burst_limit",
+    flag: "--join-burst-limit",
+    env: "FANFARE_JOIN_BURST_LIMIT",
+};
+const PUBLIC_RATE_LIMIT: Key = Key {
+    arg: "public_rate_limit",
+    flag: "--public-rate-limit",
+    env: "FANFARE_PUBLIC_RATE_LIMIT",
 };
 const CONFIG: Key = Key {
     arg: "config",
@@ -187,12 +212,46 @@ impl Config {
             )
         })?;
 
+        let trusted_proxy_header =
+            match layered(matches, &TRUSTED_PROXY_HEADER, file.trusted_proxy_header, &config_file) {
+                None => Setting {
+                    value: None,
+                    source: Source::Default,
+                },
+                Some(s) => Setting {
+                    value: Some(axum_header::HeaderName::from_bytes(s.value.trim().as_bytes()).with_context(|| {
+                        format!(
+                            "the trusted proxy header {:?} (from {}) is not a header name, like X-Forwarded-For",
+                            s.value, s.source
+                        )
+                    })?),
+                    source: s.source,
+                },
+            };
+        let join_burst_limit = number(
+            matches,
+            &JOIN_BURST_LIMIT,
+            file.join_burst_limit,
+            &config_file,
+            DEFAULT_JOIN_BURST_LIMIT,
+        )?;
+        let public_rate_limit = number(
+            matches,
+            &PUBLIC_RATE_LIMIT,
+            file.public_rate_limit,
+            &config_file,
+            DEFAULT_PUBLIC_RATE_LIMIT,
+        )?;
+
         Ok(Self {
             config_file,
             bind,
             base_url,
             database_url,
             log,
+            trusted_proxy_header,
+            join_burst_limit,
+            public_rate_limit,
         })
     }
 
@@ -246,8 +305,61 @@ impl Config {
             let quoted = toml::Value::String(value).to_string();
             out.push_str(&format!("{name} = {quoted}  # {source}\n"));
         }
+        match &self.trusted_proxy_header.value {
+            Some(header) => out.push_str(&format!(
+                "trusted_proxy_header = {}  # {}\n",
+                toml::Value::String(header.to_string()),
+                self.trusted_proxy_header.source
+            )),
+            None => out
+                .push_str("# trusted_proxy_header: none, the TCP peer is the client  # default\n"),
+        }
+        for (name, setting) in [
+            ("join_burst_limit", &self.join_burst_limit),
+            ("public_rate_limit", &self.public_rate_limit),
+        ] {
+            out.push_str(&format!(
+                "{name} = {}  # {}\n",
+                setting.value, setting.source
+            ));
+        }
         out
     }
+}
+
+/// A positive whole number setting, layered like the others.
+fn number(
+    matches: &ArgMatches,
+    key: &Key,
+    file_value: Option<u32>,
+    file: &Option<PathBuf>,
+    default: u32,
+) -> anyhow::Result<Setting<u32>> {
+    let setting = match from_args(matches, key) {
+        Some(s) => Setting {
+            value: s.value.trim().parse::<u32>().with_context(|| {
+                format!(
+                    "{} = {:?} (from {}) is not a whole number",
+                    key.arg, s.value, s.source
+                )
+            })?,
+            source: s.source,
+        },
+        None => match file_value {
+            Some(value) => Setting {
+                value,
+                source: Source::File(file.clone().unwrap_or_default()),
+            },
+            None => Setting {
+                value: default,
+                source: Source::Default,
+            },
+        },
+    };
+    if setting.value == 0 {
+        bail!("{} (from {}) must be at least 1", key.arg, setting.source);
+    }
+    Ok(setting)
 }
 
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
@@ -255,7 +367,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log)",
+            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit)",
             path.display()
         )
     })

@@ -42,6 +42,30 @@ struct GlobalArgs {
     /// Log filter: a level or tracing directives [default: info]
     #[arg(long, env = "FANFARE_LOG", global = true, value_name = "FILTER")]
     log: Option<String>,
+    /// Header your reverse proxy sets to the client IP (e.g. X-Forwarded-For) [default: none]
+    #[arg(
+        long,
+        env = "FANFARE_TRUSTED_PROXY_HEADER",
+        global = true,
+        value_name = "HEADER"
+    )]
+    trusted_proxy_header: Option<String>,
+    /// Joins per visitor and hour after which joins are flagged as a burst [default: 5]
+    #[arg(
+        long,
+        env = "FANFARE_JOIN_BURST_LIMIT",
+        global = true,
+        value_name = "N"
+    )]
+    join_burst_limit: Option<String>,
+    /// Public API requests per visitor, campaign and minute [default: 60]
+    #[arg(
+        long,
+        env = "FANFARE_PUBLIC_RATE_LIMIT",
+        global = true,
+        value_name = "N"
+    )]
+    public_rate_limit: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -173,7 +197,14 @@ async fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
     );
     // Scripts and tests read the address from this line (the port may have been 0).
     println!("listening on http://{bound}");
-    let state = fanfare_server::AppState::new(store);
+    let state = fanfare_server::AppState::with_config(
+        store,
+        fanfare_server::ServerConfig {
+            trusted_proxy_header: config.trusted_proxy_header.value.clone(),
+            join_burst_limit: config.join_burst_limit.value,
+            public_rate_limit: config.public_rate_limit.value,
+        },
+    );
     fanfare_server::serve(listener, state, shutdown_signal()).await?;
     tracing::info!("stopped cleanly");
     Ok(ExitCode::SUCCESS)

@@ -253,6 +253,7 @@ async fn the_public_view_shows_public_fields_only(app: &mut TestApp) {
         keys,
         [
             "description",
+            "fans",
             "hashtags",
             "image_url",
             "kind",

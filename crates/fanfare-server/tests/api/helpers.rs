@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use fanfare_core::api_key::NewApiKey;
 use fanfare_postgres::testing::TempDatabase;
-use fanfare_server::AppState;
+use fanfare_server::{AppState, ServerConfig};
 use fanfare_store::DynStore;
 use reqwest::{Method, RequestBuilder, Response, StatusCode};
 use serde_json::Value;
@@ -56,6 +56,7 @@ pub struct TestApp {
     pub api_key: String,
     pub store: DynStore,
     database: Database,
+    config: ServerConfig,
     running: Option<Running>,
 }
 
@@ -63,6 +64,10 @@ impl TestApp {
     /// `None` when the backend is not configured on this machine (PostgreSQL without
     /// `FANFARE_TEST_POSTGRES_URL`).
     pub async fn spawn(backend: Backend) -> Option<Self> {
+        Self::spawn_with(backend, ServerConfig::default()).await
+    }
+
+    pub async fn spawn_with(backend: Backend, config: ServerConfig) -> Option<Self> {
         let database = match backend {
             Backend::Sqlite => Database::Sqlite(tempfile::tempdir().expect("temp dir")),
             Backend::Postgres => Database::Postgres(TempDatabase::create().await?),
@@ -76,6 +81,7 @@ impl TestApp {
             api_key: key.secret,
             store,
             database,
+            config,
             running: None,
         };
         app.start().await;
@@ -88,7 +94,7 @@ impl TestApp {
             .expect("bind");
         self.base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::new(self.store.clone());
+        let state = AppState::with_config(self.store.clone(), self.config.clone());
         let task = tokio::spawn(fanfare_server::serve(listener, state, async {
             stopped.await.ok();
         }));
@@ -119,6 +125,64 @@ impl TestApp {
         if let Database::Postgres(db) = &self.database {
             db.drop_database().await;
         }
+    }
+
+    /// Every text value of every table, as the database holds it right now: what an erasure
+    /// test searches for leftovers of a fan.
+    pub async fn all_stored_text(&self) -> String {
+        use sqlx::{Column, Connection, Row};
+        let mut out = String::new();
+        match &self.database {
+            Database::Sqlite(dir) => {
+                let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
+                let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                for table in tables {
+                    let rows = sqlx::query(&format!("SELECT * FROM \"{table}\""))
+                        .fetch_all(&mut conn)
+                        .await
+                        .unwrap();
+                    for row in rows {
+                        for column in row.columns() {
+                            let i = column.ordinal();
+                            if let Ok(Some(text)) = row.try_get::<Option<String>, _>(i) {
+                                out.push_str(&text);
+                            } else if let Ok(Some(bytes)) = row.try_get::<Option<Vec<u8>>, _>(i) {
+                                out.push_str(&String::from_utf8_lossy(&bytes));
+                            }
+                            out.push('\n');
+                        }
+                    }
+                }
+            }
+            Database::Postgres(db) => {
+                let mut conn = sqlx::PgConnection::connect(&db.url).await.unwrap();
+                let tables: Vec<String> = sqlx::query_scalar(
+                    "SELECT table_name::text FROM information_schema.tables WHERE table_schema = 'public'",
+                )
+                .fetch_all(&mut conn)
+                .await
+                .unwrap();
+                for table in tables {
+                    let rows: Vec<String> = sqlx::query_scalar(&format!(
+                        "SELECT row_to_json(t)::text FROM \"{table}\" t"
+                    ))
+                    .fetch_all(&mut conn)
+                    .await
+                    .unwrap();
+                    for row in rows {
+                        out.push_str(&row);
+                        out.push('\n');
+                    }
+                }
+            }
+        }
+        out
     }
 
     pub fn url(&self, path: &str) -> String {

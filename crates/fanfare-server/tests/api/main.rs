@@ -8,5 +8,6 @@ mod helpers;
 
 mod auth;
 mod campaigns;
+mod fans;
 mod hostile_input;
 mod operations;

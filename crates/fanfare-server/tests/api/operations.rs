@@ -129,6 +129,12 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
         "PATCH /api/v1/campaigns/{slug}",
         "DELETE /api/v1/campaigns/{slug}",
         "GET /api/public/campaigns/{slug}",
+        "POST /api/public/campaigns/{slug}/fans",
+        "DELETE /api/public/campaigns/{slug}/fans/me",
+        "POST /api/public/campaigns/{slug}/views",
+        "GET /api/v1/campaigns/{slug}/fans",
+        "GET /api/v1/campaigns/{slug}/fans.csv",
+        "DELETE /api/v1/campaigns/{slug}/fans/{ref_code}",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
@@ -141,7 +147,7 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
     // Every documented operation answers something other than "no such endpoint".
     for operation in &expected {
         let (method, path) = operation.split_once(' ').unwrap();
-        let path = path.replace("{slug}", "x");
+        let path = path.replace("{slug}", "x").replace("{ref_code}", "x");
         let response = app
             .admin(Method::from_bytes(method.as_bytes()).unwrap(), &path)
             .json(&json!({}))

@@ -1,0 +1,159 @@
+//! Who is asking, without knowing who they are: the visitor hash of DESIGN §7. A keyed hash of
+//! (IP, user agent, campaign) under a salt that changes every UTC day and whose old values are
+//! deleted, so a hash can count unique visitors today and never be linked to a person later.
+//! The IP itself is read, hashed and dropped; it is stored nowhere.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderName, header};
+use chrono::{NaiveDate, Utc};
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
+use tokio::sync::RwLock;
+
+use crate::AppState;
+use crate::error::{ApiError, ApiResult};
+
+/// The request's client, as far as hashing needs it.
+#[derive(Debug, Clone)]
+pub struct Client {
+    pub ip: IpAddr,
+    pub user_agent: String,
+}
+
+impl FromRequestParts<AppState> for Client {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|info| info.0.ip())
+            // Only a router served without connection info (never `serve`) gets here.
+            .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
+        let ip = client_ip(
+            &parts.headers,
+            peer,
+            state.config.trusted_proxy_header.as_ref(),
+        );
+        let user_agent = parts
+            .headers
+            .get(header::USER_AGENT)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        Ok(Self { ip, user_agent })
+    }
+}
+
+/// The client's IP: the TCP peer, unless the operator named the header their reverse proxy sets
+/// (`X-Forwarded-For`, `X-Real-IP`, `CF-Connecting-IP`…). Only the last value counts: that is the
+/// one the operator's own proxy appended; earlier ones are whatever the client claimed.
+pub fn client_ip(headers: &HeaderMap, peer: IpAddr, trusted: Option<&HeaderName>) -> IpAddr {
+    let Some(name) = trusted else { return peer };
+    headers
+        .get_all(name)
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .flat_map(|value| value.split(','))
+        .filter_map(|item| parse_ip(item.trim()))
+        .next_back()
+        .unwrap_or(peer)
+}
+
+fn parse_ip(value: &str) -> Option<IpAddr> {
+    value
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| value.parse::<SocketAddr>().ok().map(|s| s.ip()))
+}
+
+/// Today's salt, cached; asked of the database once a day per process.
+#[derive(Debug, Default)]
+pub struct VisitorHasher {
+    salt: RwLock<Option<(NaiveDate, Vec<u8>)>>,
+}
+
+impl VisitorHasher {
+    pub async fn hash(
+        &self,
+        state: &AppState,
+        client: &Client,
+        campaign_id: i64,
+    ) -> ApiResult<String> {
+        let today = Utc::now().date_naive();
+        let salt = self.salt_for(state, today).await?;
+        let mut mac = Hmac::<Sha256>::new_from_slice(&salt)
+            .map_err(|e| ApiError::Internal(format!("visitor salt: {e}")))?;
+        // Separators keep ("1.2.3.4", "5agent") apart from ("1.2.3.45", "agent").
+        mac.update(client.ip.to_string().as_bytes());
+        mac.update(b"\0");
+        mac.update(client.user_agent.as_bytes());
+        mac.update(b"\0");
+        mac.update(&campaign_id.to_be_bytes());
+        let digest = mac.finalize().into_bytes();
+        // 128 bits: collisions among a day's visitors of one campaign are out of reach.
+        Ok(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    async fn salt_for(&self, state: &AppState, day: NaiveDate) -> ApiResult<Vec<u8>> {
+        if let Some((cached_day, salt)) = self.salt.read().await.as_ref()
+            && *cached_day == day
+        {
+            return Ok(salt.clone());
+        }
+        let mut candidate = [0u8; 32];
+        rand::rng().fill_bytes(&mut candidate);
+        let salt = state.store.visitor_salt(day, &candidate).await?;
+        *self.salt.write().await = Some((day, salt.clone()));
+        Ok(salt)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn headers(pairs: &[(&str, &str)]) -> HeaderMap {
+        let mut map = HeaderMap::new();
+        for (name, value) in pairs {
+            map.append(
+                HeaderName::from_bytes(name.as_bytes()).unwrap(),
+                value.parse().unwrap(),
+            );
+        }
+        map
+    }
+
+    #[test]
+    fn the_peer_is_the_client_unless_a_proxy_header_is_trusted() {
+        let peer: IpAddr = "10.0.0.9".parse().unwrap();
+        let spoofed = headers(&[("x-forwarded-for", "1.2.3.4")]);
+        assert_eq!(
+            client_ip(&spoofed, peer, None),
+            peer,
+            "untrusted header ignored"
+        );
+        let xff = HeaderName::from_static("x-forwarded-for");
+        let proxied = headers(&[("x-forwarded-for", "6.6.6.6, 203.0.113.7")]);
+        assert_eq!(
+            client_ip(&proxied, peer, Some(&xff)),
+            "203.0.113.7".parse::<IpAddr>().unwrap(),
+            "the value the trusted proxy appended, not the one the client made up"
+        );
+        let two_lines = headers(&[
+            ("x-forwarded-for", "6.6.6.6"),
+            ("x-forwarded-for", "[2001:db8::1]:443"),
+        ]);
+        assert_eq!(
+            client_ip(&two_lines, peer, Some(&xff)),
+            "2001:db8::1".parse::<IpAddr>().unwrap()
+        );
+        let garbage = headers(&[("x-forwarded-for", "not an ip")]);
+        assert_eq!(client_ip(&garbage, peer, Some(&xff)), peer);
+        assert_eq!(client_ip(&HeaderMap::new(), peer, Some(&xff)), peer);
+    }
+}
