@@ -82,7 +82,13 @@ async fn main() -> anyhow::Result<()> {
         move |_, _| {
             let client = client.clone();
             let url = url.clone();
-            async move { client.get(url).send().await.is_ok_and(|r| r.status() == 200) }
+            async move {
+                client
+                    .get(url)
+                    .send()
+                    .await
+                    .is_ok_and(|r| r.status() == 200)
+            }
         }
     })
     .await;
@@ -145,12 +151,22 @@ async fn main() -> anyhow::Result<()> {
 
 async fn create_key(fanfare: &Path, db_url: &str) -> anyhow::Result<String> {
     let output = tokio::process::Command::new(fanfare)
-        .args(["--database-url", db_url, "admin", "create-key", "--name", "bench"])
+        .args([
+            "--database-url",
+            db_url,
+            "admin",
+            "create-key",
+            "--name",
+            "bench",
+        ])
         .output()
         .await
         .context("run fanfare admin create-key")?;
     if !output.status.success() {
-        bail!("create-key failed: {}", String::from_utf8_lossy(&output.stderr));
+        bail!(
+            "create-key failed: {}",
+            String::from_utf8_lossy(&output.stderr)
+        );
     }
     let stdout = String::from_utf8(output.stdout)?;
     stdout

@@ -227,17 +227,23 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
     assert!(out.contains("database_url = \"sqlite://fanfare.db\"  # default"));
     assert!(out.contains("log = \"info\"  # default"));
     assert!(out.contains("base_url = \"http://127.0.0.1:8080\"  # derived from the bind address"));
+    assert!(out.contains("join_burst_limit = 5  # default"), "{out}");
+    assert!(out.contains("public_rate_limit = 60  # default"));
+    assert!(out.contains("# trusted_proxy_header: none"));
 
     std::fs::write(
         dir.path().join("fanfare.toml"),
         "bind = \"127.0.0.1:9001\"\nlog = \"warn\"\n\
          database_url = \"postgres://fan:hunter2@db.example/fanfare\"\n\
-         base_url = \"https://fans.example.com\"\n",
+         base_url = \"https://fans.example.com\"\n\
+         join_burst_limit = 9\npublic_rate_limit = 120\n",
     )
     .unwrap();
     let layered = run(fanfare(dir.path())
         .env("FANFARE_LOG", "debug")
         .env("FANFARE_BIND", "127.0.0.1:9002")
+        .env("FANFARE_PUBLIC_RATE_LIMIT", "30")
+        .env("FANFARE_TRUSTED_PROXY_HEADER", "X-Forwarded-For")
         .args(["config", "--bind", "127.0.0.1:9003"]))
     .await;
     assert!(layered.status.success(), "{}", text(&layered.stderr));
@@ -259,6 +265,14 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
     );
     assert!(out.contains("base_url = \"https://fans.example.com/\"  # file fanfare.toml"));
     assert!(!out.contains("hunter2"));
+    assert!(
+        out.contains("join_burst_limit = 9  # file fanfare.toml"),
+        "{out}"
+    );
+    assert!(out.contains("public_rate_limit = 30  # environment FANFARE_PUBLIC_RATE_LIMIT"));
+    assert!(out.contains(
+        "trusted_proxy_header = \"x-forwarded-for\"  # environment FANFARE_TRUSTED_PROXY_HEADER"
+    ));
 
     // An explicit file wins over ./fanfare.toml, and a missing one is an error, not a default.
     std::fs::write(dir.path().join("other.toml"), "log = \"error\"\n").unwrap();
@@ -272,7 +286,15 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
 #[tokio::test]
 async fn bad_configuration_is_refused_with_what_to_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str, &str); 5] = [
+    let cases: [(&[&str], &str, &str); 9] = [
+        (&["--join-burst-limit", "0"], "", "at least 1"),
+        (&["--public-rate-limit", "lots"], "", "not a whole number"),
+        (
+            &["--trusted-proxy-header", "Bad Header"],
+            "",
+            "not a header name",
+        ),
+        (&[], "public_rate_limit = -3\n", "public_rate_limit"),
         (&["--bind", "localhost"], "", "IP:PORT"),
         (&["--base-url", "fans.example.com"], "", "absolute URL"),
         (&["--base-url", "javascript:alert(1)"], "", "http or https"),
