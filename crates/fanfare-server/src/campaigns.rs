@@ -8,15 +8,17 @@ use chrono::{DateTime, Utc};
 use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
-use fanfare_store::{Page, StoreError};
+use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::fans::visiting;
+use crate::visitor::Client;
+use crate::{AppState, pagination};
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -227,35 +229,14 @@ async fn list_campaigns(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<ListParams>,
 ) -> ApiResult<ApiJson<CampaignPage>> {
-    let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::InvalidQuery(format!(
-            "limit must be between 1 and {MAX_PAGE_SIZE}"
-        )));
-    }
-    let after = params
-        .cursor
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::InvalidQuery(
-                    "cursor is not one this API returned; pass next_cursor from the previous page unchanged".into(),
-                )
-            })
-        })
-        .transpose()?;
-    // One more than asked tells whether there is a next page without a second query.
-    let mut campaigns = state
-        .store
-        .list_campaigns(Page {
-            after,
-            limit: limit + 1,
-        })
-        .await?;
-    let has_more = campaigns.len() > limit as usize;
-    campaigns.truncate(limit as usize);
-    let next_cursor = has_more
-        .then(|| campaigns.last().map(|c| c.id.to_string()))
-        .flatten();
+    let page = pagination::requested(
+        params.limit,
+        params.cursor.as_deref(),
+        DEFAULT_PAGE_SIZE,
+        MAX_PAGE_SIZE,
+    )?;
+    let campaigns = state.store.list_campaigns(pagination::probe(page)).await?;
+    let (campaigns, next_cursor) = pagination::split(campaigns, page, |c| c.id);
     Ok(ApiJson(CampaignPage {
         items: campaigns.into_iter().map(CampaignView::from).collect(),
         next_cursor,
@@ -376,13 +357,14 @@ async fn delete_campaign(
         (status = 200, body = PublicCampaignView),
         (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
     ))]
 async fn get_public_campaign(
     State(state): State<AppState>,
+    client: Client,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<ApiJson<PublicCampaignView>> {
-    let slug = parse_slug_path(&slug)?;
-    let campaign = find(&state, &slug).await?;
+    let (campaign, _) = visiting(&state, &slug, &client).await?;
     let fans = state.store.count_fans(campaign.id).await?;
     let s = campaign.settings;
     Ok(ApiJson(PublicCampaignView {

@@ -22,12 +22,12 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
 use crate::auth::bearer_from_headers;
 use crate::campaigns::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::visitor::Client;
+use crate::{AppState, pagination};
 
 const DEFAULT_PAGE_SIZE: u32 = 100;
 const MAX_PAGE_SIZE: u32 = 1000;
@@ -128,7 +128,11 @@ pub struct FanListParams {
 
 /// Resolves the campaign, hashes the visitor and applies the per-visitor limit: the common start
 /// of every public call that writes.
-async fn visiting(state: &AppState, slug: &str, client: &Client) -> ApiResult<(Campaign, String)> {
+pub(crate) async fn visiting(
+    state: &AppState,
+    slug: &str,
+    client: &Client,
+) -> ApiResult<(Campaign, String)> {
     let slug = parse_slug_path(slug)?;
     let campaign = find(state, &slug).await?;
     let visitor = state.visitors.hash(state, client, campaign.id).await?;
@@ -365,27 +369,6 @@ async fn record_view(
     Ok(StatusCode::NO_CONTENT)
 }
 
-fn page_params(params: &FanListParams) -> ApiResult<Page> {
-    let limit = params.limit.unwrap_or(DEFAULT_PAGE_SIZE);
-    if !(1..=MAX_PAGE_SIZE).contains(&limit) {
-        return Err(ApiError::InvalidQuery(format!(
-            "limit must be between 1 and {MAX_PAGE_SIZE}"
-        )));
-    }
-    let after = params
-        .cursor
-        .as_deref()
-        .map(|c| {
-            c.parse::<i64>().map_err(|_| {
-                ApiError::InvalidQuery(
-                    "cursor is not one this API returned; pass next_cursor from the previous page unchanged".into(),
-                )
-            })
-        })
-        .transpose()?;
-    Ok(Page { after, limit })
-}
-
 /// List a campaign's fans (not those who left), oldest first.
 #[utoipa::path(get, path = "/api/v1/campaigns/{slug}/fans", tag = "fans",
     params(("slug" = String, Path, description = "The campaign's slug"), FanListParams),
@@ -401,23 +384,18 @@ async fn list_fans(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(params): ApiQuery<FanListParams>,
 ) -> ApiResult<ApiJson<FanPage>> {
-    let page = page_params(&params)?;
+    let page = pagination::requested(
+        params.limit,
+        params.cursor.as_deref(),
+        DEFAULT_PAGE_SIZE,
+        MAX_PAGE_SIZE,
+    )?;
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
-    let mut fans = state
+    let fans = state
         .store
-        .list_fans(
-            campaign.id,
-            Page {
-                limit: page.limit + 1,
-                ..page
-            },
-        )
+        .list_fans(campaign.id, pagination::probe(page))
         .await?;
-    let has_more = fans.len() > page.limit as usize;
-    fans.truncate(page.limit as usize);
-    let next_cursor = has_more
-        .then(|| fans.last().map(|f| f.id.to_string()))
-        .flatten();
+    let (fans, next_cursor) = pagination::split(fans, page, |f| f.id);
     Ok(ApiJson(FanPage {
         items: fans.into_iter().map(FanView::from).collect(),
         next_cursor,

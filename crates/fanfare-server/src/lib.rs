@@ -25,6 +25,7 @@ mod extract;
 mod fans;
 mod metrics;
 mod ops;
+mod pagination;
 mod rate_limit;
 mod visitor;
 

@@ -728,6 +728,14 @@ mod configured {
             .await
             .unwrap();
         expect_error(response, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
+        let read = app
+            .client
+            .get(app.url("/api/public/campaigns/limited"))
+            .header("user-agent", ALICE_BROWSER)
+            .send()
+            .await
+            .unwrap();
+        expect_error(read, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
         // Another visitor is not affected, and what was accepted is still there.
         assert_eq!(
             beacon(&app, "limited", BOB_BROWSER, "", "text/plain")
