@@ -36,6 +36,9 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Normal)
             .foreign_keys(true)
+            // Deleted or overwritten content is zeroed instead of left in free space, so an
+            // erased fan's name cannot be read back from the file.
+            .pragma("secure_delete", "ON")
             .busy_timeout(Duration::from_secs(5));
         let path = options.get_filename().display().to_string();
         let pool = SqlitePoolOptions::new()
@@ -329,7 +332,19 @@ impl Store for SqliteStore {
         .execute(&self.pool)
         .await
         .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        if done.rows_affected() == 0 {
+            return Ok(false);
+        }
+        // The write-ahead log still holds the page as it was before the erasure; copy the log
+        // into the file and empty it. Best effort: a reader still on an older snapshot can keep
+        // a frame alive until the next checkpoint.
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.pool)
+            .await
+        {
+            tracing::warn!(error = %e, "checkpoint after an erasure failed");
+        }
+        Ok(true)
     }
 
     async fn list_fans(&self, campaign_id: i64, page: Page) -> Result<Vec<Fan>, StoreError> {

@@ -438,3 +438,53 @@ async fn sigterm_lets_an_in_flight_request_finish() {
     assert_eq!(read.status(), 200);
     server.terminate().await;
 }
+
+#[tokio::test]
+async fn an_erased_fan_leaves_no_trace_in_the_sqlite_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = "sqlite://fanfare.db";
+    let key = create_key(dir.path(), url).await;
+    let server = Server::start(dir.path(), url).await;
+    let client = reqwest::Client::new();
+    client
+        .post(format!("{}/api/v1/campaigns", server.base))
+        .bearer_auth(&key)
+        .json(&json!({"slug": "private", "kind": "brand", "landing_url": "https://example.com/"}))
+        .send()
+        .await
+        .unwrap();
+    let joined: Value = client
+        .post(format!("{}/api/public/campaigns/private/fans", server.base))
+        .json(&json!({"name": "Zebulon Quixotic", "email": "zebulon.quixotic@example.com"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let token = joined["member"]["token"].as_str().unwrap();
+    let raw = || {
+        let mut bytes = std::fs::read(dir.path().join("fanfare.db")).unwrap();
+        if let Ok(wal) = std::fs::read(dir.path().join("fanfare.db-wal")) {
+            bytes.extend(wal);
+        }
+        String::from_utf8_lossy(&bytes).into_owned()
+    };
+    assert!(raw().contains("Zebulon Quixotic"), "the join is on disk");
+    let left = client
+        .delete(format!(
+            "{}/api/public/campaigns/private/fans/me",
+            server.base
+        ))
+        .bearer_auth(token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(left.status(), 204);
+    // Not only the tables: free pages and the write-ahead log must not keep the old row either.
+    let bytes = raw();
+    assert!(!bytes.contains("Zebulon Quixotic"));
+    assert!(!bytes.contains("zebulon.quixotic"));
+    server.terminate().await;
+    assert!(!raw().contains("Zebulon Quixotic"));
+}
