@@ -6,6 +6,7 @@
 pub mod api_key;
 pub mod campaign;
 pub mod fan;
+pub mod link;
 mod validation;
 
 pub use validation::ValidationError;
