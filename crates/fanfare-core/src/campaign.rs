@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use url::{Host, Url};
 
+use crate::link::Channel;
 use crate::validation::{ValidationError, clean_text};
 
 pub const TITLE_MAX_CHARS: usize = 200;
@@ -241,6 +242,8 @@ pub struct CampaignSettings {
     pub allowed_domains: Vec<Domain>,
     pub image_url: Option<WebUrl>,
     pub hashtags: Vec<Hashtag>,
+    /// The ways of sharing its share bars offer, in the order given.
+    pub channels: Vec<Channel>,
 }
 
 /// Raw campaign values as a caller sent them (or as a database row holds them), before any check.
@@ -254,6 +257,8 @@ pub struct RawCampaignSettings<'a> {
     pub allowed_domains: Option<&'a [String]>,
     pub image_url: Option<&'a str>,
     pub hashtags: &'a [String],
+    /// `None` means every channel.
+    pub channels: Option<&'a [String]>,
 }
 
 impl CampaignSettings {
@@ -312,6 +317,34 @@ impl CampaignSettings {
             // Networks treat #Launch and #launch as one tag.
             |tag: &Hashtag| tag.as_str().to_lowercase(),
         )?;
+        let channels = match raw.channels {
+            None => Channel::ALL.to_vec(),
+            Some(names) => parse_list(
+                "channels",
+                names,
+                Channel::ALL.len(),
+                |field, name| {
+                    Channel::parse(name).ok_or_else(|| {
+                        ValidationError::new(
+                            field,
+                            "invalid_channel",
+                            format!(
+                                "{field}: {name:?} is not a channel; use any of {}",
+                                Channel::ALL.map(Channel::as_str).join(", ")
+                            ),
+                        )
+                    })
+                },
+                |c: &Channel| *c,
+            )?,
+        };
+        if channels.is_empty() {
+            return Err(ValidationError::new(
+                "channels",
+                "empty_channels",
+                "channels is empty: list at least one, or leave the field out for all of them",
+            ));
+        }
         Ok(Self {
             kind,
             title,
@@ -320,6 +353,7 @@ impl CampaignSettings {
             allowed_domains,
             image_url,
             hashtags,
+            channels,
         })
     }
 
@@ -335,6 +369,13 @@ impl CampaignSettings {
         self.hashtags
             .iter()
             .map(|h| h.as_str().to_owned())
+            .collect()
+    }
+
+    pub fn channel_strings(&self) -> Vec<String> {
+        self.channels
+            .iter()
+            .map(|c| c.as_str().to_owned())
             .collect()
     }
 }
@@ -519,6 +560,34 @@ mod tests {
         assert_eq!(
             CampaignSettings::parse(r).unwrap_err().code,
             "too_many_items"
+        );
+    }
+
+    #[test]
+    fn channels_default_to_all_and_are_checked() {
+        let s = CampaignSettings::parse(raw("https://example.com/")).unwrap();
+        assert_eq!(s.channels, Channel::ALL);
+        let chosen = vec!["x".to_owned(), "email".to_owned(), "x".to_owned()];
+        let mut r = raw("https://example.com/");
+        r.channels = Some(&chosen);
+        assert_eq!(
+            CampaignSettings::parse(r).unwrap().channels,
+            [Channel::X, Channel::Email]
+        );
+        let bad = vec!["x".to_owned(), "myspace".to_owned()];
+        let mut r = raw("https://example.com/");
+        r.channels = Some(&bad);
+        let err = CampaignSettings::parse(r).unwrap_err();
+        assert_eq!(
+            (err.field.as_str(), err.code),
+            ("channels[1]", "invalid_channel")
+        );
+        let none: Vec<String> = vec![];
+        let mut r = raw("https://example.com/");
+        r.channels = Some(&none);
+        assert_eq!(
+            CampaignSettings::parse(r).unwrap_err().code,
+            "empty_channels"
         );
     }
 

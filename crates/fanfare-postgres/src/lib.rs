@@ -92,8 +92,8 @@ impl Store for PostgresStore {
         let at = now();
         let row: StoredCampaign = sqlx::query_as(&format!(
             "INSERT INTO campaigns (slug, kind, title, description, landing_url, allowed_domains, \
-             image_url, hashtags, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) RETURNING {CAMPAIGN_COLUMNS}"
+             image_url, hashtags, channels, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {CAMPAIGN_COLUMNS}"
         ))
         .bind(slug.as_str())
         .bind(settings.kind.as_str())
@@ -103,6 +103,7 @@ impl Store for PostgresStore {
         .bind(Json(settings.allowed_domain_strings()))
         .bind(settings.image_url.as_ref().map(|u| u.as_str()))
         .bind(Json(settings.hashtag_strings()))
+        .bind(Json(settings.channel_strings()))
         .bind(at)
         .fetch_one(&self.pool)
         .await
@@ -142,8 +143,8 @@ impl Store for PostgresStore {
     ) -> Result<Option<Campaign>, StoreError> {
         let row: Option<StoredCampaign> = sqlx::query_as(&format!(
             "UPDATE campaigns SET kind = $1, title = $2, description = $3, landing_url = $4, \
-             allowed_domains = $5, image_url = $6, hashtags = $7, updated_at = $8 \
-             WHERE slug = $9 RETURNING {CAMPAIGN_COLUMNS}"
+             allowed_domains = $5, image_url = $6, hashtags = $7, channels = $8, updated_at = $9 \
+             WHERE slug = $10 RETURNING {CAMPAIGN_COLUMNS}"
         ))
         .bind(settings.kind.as_str())
         .bind(settings.title.as_deref())
@@ -152,6 +153,7 @@ impl Store for PostgresStore {
         .bind(Json(settings.allowed_domain_strings()))
         .bind(settings.image_url.as_ref().map(|u| u.as_str()))
         .bind(Json(settings.hashtag_strings()))
+        .bind(Json(settings.channel_strings()))
         .bind(now())
         .bind(slug.as_str())
         .fetch_optional(&self.pool)

@@ -8,6 +8,7 @@ use chrono::{DateTime, Utc};
 use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
+use fanfare_core::link::Channel;
 use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -54,6 +55,9 @@ pub struct CreateCampaign {
     /// Without `#`; letters, digits and underscores.
     #[serde(default)]
     pub hashtags: Vec<String>,
+    /// The ways of sharing its share bars offer, in order. Default: all of them.
+    #[schema(value_type = Option<Vec<Channel>>)]
+    pub channels: Option<Vec<String>>,
 }
 
 /// Changes to a campaign: only the fields present change; `null` clears an optional field
@@ -82,6 +86,10 @@ pub struct UpdateCampaign {
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub hashtags: Option<Option<Vec<String>>>,
+    /// `null` goes back to every channel.
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Vec<Channel>>)]
+    pub channels: Option<Option<Vec<String>>>,
 }
 
 /// Tells a field sent as `null` (`Some(None)`) from a field left out (`None`, via `default`).
@@ -102,6 +110,7 @@ pub struct CampaignView {
     pub allowed_domains: Vec<String>,
     pub image_url: Option<String>,
     pub hashtags: Vec<String>,
+    pub channels: Vec<Channel>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -118,6 +127,7 @@ impl From<Campaign> for CampaignView {
             description: s.description,
             landing_url: s.landing_url.to_string(),
             image_url: s.image_url.map(|u| u.to_string()),
+            channels: s.channels,
             created_at: campaign.created_at,
             updated_at: campaign.updated_at,
         }
@@ -193,6 +203,7 @@ async fn create_campaign(
         allowed_domains: body.allowed_domains.as_deref(),
         image_url: body.image_url.as_deref(),
         hashtags: &body.hashtags,
+        channels: body.channels.as_deref(),
     })?;
     let campaign = state
         .store
@@ -282,6 +293,9 @@ async fn update_campaign(
     let current = find(&state, &slug).await?.settings;
     let current_domains = current.allowed_domain_strings();
     let current_hashtags = current.hashtag_strings();
+    let channels = changes
+        .channels
+        .unwrap_or_else(|| Some(current.channel_strings()));
     let title = changes.title.unwrap_or(current.title);
     let description = changes.description.unwrap_or(current.description);
     let landing_url = required(changes.landing_url, "landing_url")?
@@ -303,6 +317,7 @@ async fn update_campaign(
         allowed_domains: allowed_domains.as_deref(),
         image_url: image_url.as_deref(),
         hashtags: &hashtags,
+        channels: channels.as_deref(),
     })?;
     // A concurrent DELETE between the read and the write leaves nothing to update.
     let updated = state

@@ -86,8 +86,8 @@ impl Store for SqliteStore {
         let at = now();
         let row: StoredCampaign = sqlx::query_as(&format!(
             "INSERT INTO campaigns (slug, kind, title, description, landing_url, allowed_domains, \
-             image_url, hashtags, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {CAMPAIGN_COLUMNS}"
+             image_url, hashtags, channels, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {CAMPAIGN_COLUMNS}"
         ))
         .bind(slug.as_str())
         .bind(settings.kind.as_str())
@@ -97,6 +97,7 @@ impl Store for SqliteStore {
         .bind(Json(settings.allowed_domain_strings()))
         .bind(settings.image_url.as_ref().map(|u| u.as_str()))
         .bind(Json(settings.hashtag_strings()))
+        .bind(Json(settings.channel_strings()))
         .bind(at)
         .bind(at)
         .fetch_one(&self.pool)
@@ -137,7 +138,7 @@ impl Store for SqliteStore {
     ) -> Result<Option<Campaign>, StoreError> {
         let row: Option<StoredCampaign> = sqlx::query_as(&format!(
             "UPDATE campaigns SET kind = ?, title = ?, description = ?, landing_url = ?, \
-             allowed_domains = ?, image_url = ?, hashtags = ?, updated_at = ? \
+             allowed_domains = ?, image_url = ?, hashtags = ?, channels = ?, updated_at = ? \
              WHERE slug = ? RETURNING {CAMPAIGN_COLUMNS}"
         ))
         .bind(settings.kind.as_str())
@@ -147,6 +148,7 @@ impl Store for SqliteStore {
         .bind(Json(settings.allowed_domain_strings()))
         .bind(settings.image_url.as_ref().map(|u| u.as_str()))
         .bind(Json(settings.hashtag_strings()))
+        .bind(Json(settings.channel_strings()))
         .bind(now())
         .bind(slug.as_str())
         .fetch_optional(&self.pool)

@@ -78,6 +78,7 @@ fn slug(value: &str) -> Slug {
 fn full_settings() -> CampaignSettings {
     let domains = vec!["example.com".to_owned(), "bücher.example".to_owned()];
     let tags = vec!["Launch".to_owned(), "été".to_owned()];
+    let channels = vec!["whatsapp".to_owned(), "x".to_owned(), "qr".to_owned()];
     CampaignSettings::parse(RawCampaignSettings {
         kind: "message",
         title: Some("Ünïcödé <b>title</b> & \"quotes\" 'n' emoji 🎉"),
@@ -86,6 +87,7 @@ fn full_settings() -> CampaignSettings {
         allowed_domains: Some(&domains),
         image_url: Some("https://cdn.elsewhere.example/og.png"),
         hashtags: &tags,
+        channels: Some(&channels),
     })
     .expect("valid test settings")
 }

@@ -233,6 +233,8 @@ pub struct StoredCampaign {
     pub image_url: Option<String>,
     #[cfg_attr(feature = "sqlx", sqlx(json))]
     pub hashtags: Vec<String>,
+    #[cfg_attr(feature = "sqlx", sqlx(json))]
+    pub channels: Vec<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
 }
@@ -251,6 +253,7 @@ impl StoredCampaign {
             allowed_domains: Some(&self.allowed_domains),
             image_url: self.image_url.as_deref(),
             hashtags: &self.hashtags,
+            channels: Some(&self.channels),
         })
         .map_err(corrupt)?;
         Ok(Campaign {
@@ -349,7 +352,7 @@ impl From<StoredApiKey> for ApiKeyRecord {
 
 /// The columns [`StoredCampaign`] and [`StoredApiKey`] read, for `SELECT` and `RETURNING`.
 pub const CAMPAIGN_COLUMNS: &str = "id, slug, kind, title, description, landing_url, \
-     allowed_domains, image_url, hashtags, created_at, updated_at";
+     allowed_domains, image_url, hashtags, channels, created_at, updated_at";
 pub const API_KEY_COLUMNS: &str = "id, name, prefix, created_at, revoked_at";
 
 /// Sorts a sqlx failure into what the server needs to know: a taken unique value (`unique` names

@@ -1,0 +1,63 @@
+-- Which ways of sharing a campaign's share bars offer (JSON array of channel names).
+ALTER TABLE campaigns ADD COLUMN channels JSONB NOT NULL DEFAULT '["facebook","x","linkedin","pinterest","reddit","whatsapp","telegram","email","bluesky","threads","mastodon","hackernews","xing","vk","tumblr","copy","native","qr"]';
+
+-- The channel whose link brought the fan (the landing URL's utm_source, passed on by the widget).
+ALTER TABLE fans ADD COLUMN channel TEXT;
+
+-- A link: a random key owned by a fan (their personal link), by the campaign (its anonymous
+-- link: no fan, no target) or made by an admin with its own target. Its short codes are the key
+-- plus one letter per channel.
+CREATE TABLE links (
+    id          BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    key         TEXT NOT NULL UNIQUE,
+    campaign_id BIGINT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
+    fan_id      BIGINT REFERENCES fans (id) ON DELETE CASCADE,
+    target_url  TEXT,             -- NULL: the campaign's landing URL, read at click time
+    disabled_at TIMESTAMPTZ,
+    created_at  TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX links_by_fan ON links (fan_id);
+CREATE INDEX links_by_campaign ON links (campaign_id, id);
+CREATE UNIQUE INDEX links_one_anonymous ON links (campaign_id) WHERE fan_id IS NULL AND target_url IS NULL;
+
+-- Counters per link and channel, updated in the same transaction as the raw clicks.
+CREATE TABLE link_stats (
+    link_id       BIGINT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+    channel       TEXT NOT NULL,
+    clicks        BIGINT NOT NULL DEFAULT 0, -- humans only
+    unique_clicks BIGINT NOT NULL DEFAULT 0, -- one per visitor, link, channel and day
+    bot_clicks    BIGINT NOT NULL DEFAULT 0, -- crawlers and link-preview bots
+    qr_clicks     BIGINT NOT NULL DEFAULT 0, -- human clicks that came from the QR code
+    shares        BIGINT NOT NULL DEFAULT 0,
+    PRIMARY KEY (link_id, channel)
+);
+
+-- Every click, kept raw so that it can be re-sliced later.
+CREATE TABLE clicks (
+    id            BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    link_id       BIGINT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+    channel       TEXT NOT NULL,
+    at            TIMESTAMPTZ NOT NULL,
+    visitor_hash  TEXT NOT NULL,
+    agent         TEXT NOT NULL CHECK (agent IN ('human', 'bot', 'preview')),
+    qr            BOOLEAN NOT NULL,
+    referrer_host TEXT,
+    device        TEXT NOT NULL
+);
+CREATE INDEX clicks_by_link ON clicks (link_id, at);
+
+CREATE TABLE link_daily_visitors (
+    link_id      BIGINT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+    channel      TEXT NOT NULL,
+    day          DATE NOT NULL,
+    visitor_hash TEXT NOT NULL,
+    PRIMARY KEY (link_id, channel, day, visitor_hash)
+);
+
+CREATE TABLE shares (
+    id      BIGINT GENERATED ALWAYS AS IDENTITY PRIMARY KEY,
+    link_id BIGINT NOT NULL REFERENCES links (id) ON DELETE CASCADE,
+    channel TEXT NOT NULL,
+    at      TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX shares_by_link ON shares (link_id, at);
