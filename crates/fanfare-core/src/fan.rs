@@ -271,6 +271,10 @@ pub struct Fan {
     /// Generations below the root: 0 for a fan who came on their own.
     pub depth: i32,
     pub flags: Vec<FraudFlag>,
+    /// The fan's personal link (its short codes are this key plus a channel letter).
+    pub link_key: Option<crate::link::LinkKey>,
+    /// The channel whose link brought the fan, when known.
+    pub channel: Option<crate::link::Channel>,
     /// The salted visitor hash of the join (self-referral checks); gone after erasure.
     pub visitor_hash: Option<String>,
     pub joined_at: DateTime<Utc>,

@@ -155,6 +155,72 @@ impl fmt::Display for Channel {
     }
 }
 
+/// Who clicked, as far as the user agent tells.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Agent {
+    Human,
+    /// A crawler, a script, a request without a user agent, a `HEAD`.
+    Bot,
+    /// A network's link-preview fetcher (Facebook, X, Slack, WhatsApp…): redirected so that
+    /// previews work, never counted as a click.
+    Preview,
+}
+
+impl Agent {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Human => "human",
+            Self::Bot => "bot",
+            Self::Preview => "preview",
+        }
+    }
+}
+
+/// The kind of device a click came from, for breakdowns.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Device {
+    Mobile,
+    Tablet,
+    Desktop,
+    Unknown,
+}
+
+impl Device {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Mobile => "mobile",
+            Self::Tablet => "tablet",
+            Self::Desktop => "desktop",
+            Self::Unknown => "unknown",
+        }
+    }
+
+    /// A coarse reading of the user agent: enough for a breakdown, not for fingerprinting.
+    pub fn from_user_agent(ua: &str) -> Self {
+        let ua = ua.to_ascii_lowercase();
+        if ua.is_empty() {
+            Self::Unknown
+        } else if ua.contains("ipad")
+            || ua.contains("tablet")
+            || (ua.contains("android") && !ua.contains("mobile"))
+        {
+            Self::Tablet
+        } else if ua.contains("mobi") || ua.contains("iphone") || ua.contains("android") {
+            Self::Mobile
+        } else if ua.contains("windows")
+            || ua.contains("macintosh")
+            || ua.contains("x11")
+            || ua.contains("cros")
+        {
+            Self::Desktop
+        } else {
+            Self::Unknown
+        }
+    }
+}
+
 /// A link's random key.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(transparent)]

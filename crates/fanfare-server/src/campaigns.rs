@@ -1,5 +1,6 @@
 //! Campaigns: the admin API (create, list, read, change, delete) and the public read.
 
+use crate::links::link_urls;
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -8,9 +9,10 @@ use chrono::{DateTime, Utc};
 use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
-use fanfare_core::link::Channel;
+use fanfare_core::link::{Channel, LinkKey};
 use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
+use std::collections::BTreeMap;
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -146,6 +148,12 @@ pub struct PublicCampaignView {
     pub hashtags: Vec<String>,
     /// Fans who count: neither flagged as suspect nor gone.
     pub fans: u64,
+    /// The ways of sharing the campaign's share bars offer, in order.
+    pub channels: Vec<Channel>,
+    /// For visitors who share without joining: the campaign's anonymous short link per channel.
+    pub links: BTreeMap<Channel, String>,
+    /// Per channel, the URL that records a share and opens the network's share dialog.
+    pub share_urls: BTreeMap<Channel, String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -325,7 +333,33 @@ async fn update_campaign(
         .update_campaign(&slug, &settings)
         .await?
         .ok_or_else(|| ApiError::campaign_not_found(slug.as_str()))?;
+    // The landing URL may have changed: cached link targets of this campaign are stale here
+    // now (and on other nodes within the cache's time to live).
+    state.links.forget_campaign(updated.id);
     Ok(ApiJson(updated.into()))
+}
+
+/// The campaign's anonymous link, made on first use and then remembered by this process.
+async fn anonymous_link(state: &AppState, campaign_id: i64) -> ApiResult<LinkKey> {
+    let known = state
+        .anonymous_links
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .get(&campaign_id)
+        .cloned();
+    if let Some(key) = known {
+        return Ok(key);
+    }
+    let key = state
+        .store
+        .anonymous_link(campaign_id, &LinkKey::generate())
+        .await?;
+    state
+        .anonymous_links
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .insert(campaign_id, key.clone());
+    Ok(key)
 }
 
 /// A field that a PATCH may change but not remove: `null` is refused.
@@ -358,9 +392,16 @@ async fn delete_campaign(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let slug = parse_slug_path(&slug)?;
+    let campaign = find(&state, &slug).await?;
     if !state.store.delete_campaign(&slug).await? {
         return Err(ApiError::campaign_not_found(slug.as_str()));
     }
+    state.links.forget_campaign(campaign.id);
+    state
+        .anonymous_links
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .remove(&campaign.id);
     tracing::info!(%slug, api_key = key.id, "campaign deleted");
     Ok(StatusCode::NO_CONTENT)
 }
@@ -381,10 +422,16 @@ async fn get_public_campaign(
 ) -> ApiResult<ApiJson<PublicCampaignView>> {
     let (campaign, _) = visiting(&state, &slug, &client).await?;
     let fans = state.store.count_fans(campaign.id).await?;
+    let key = anonymous_link(&state, campaign.id).await?;
+    let links = link_urls(&state, &key, &campaign.settings.channels, "s");
+    let share_urls = link_urls(&state, &key, &campaign.settings.channels, "share");
     let s = campaign.settings;
     Ok(ApiJson(PublicCampaignView {
         fans,
+        links,
+        share_urls,
         hashtags: s.hashtag_strings(),
+        channels: s.channels,
         slug: campaign.slug.to_string(),
         kind: s.kind,
         title: s.title,

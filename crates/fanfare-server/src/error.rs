@@ -71,6 +71,8 @@ pub enum ApiError {
     },
     /// The database cannot be reached right now (503).
     Unavailable,
+    /// Too busy to record a click durably right now (503).
+    Busy,
     /// A bug: logged in full, answered with a generic message (500).
     Internal(String),
 }
@@ -100,7 +102,7 @@ impl ApiError {
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -124,6 +126,7 @@ impl ApiError {
             Self::RateLimited { .. } => "rate_limited",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "database_unavailable",
+            Self::Busy => "overloaded",
             Self::Internal(_) => "internal_error",
         }
     }
@@ -170,6 +173,7 @@ impl ApiError {
             Self::Unavailable => {
                 "the database is not reachable right now; retry in a few seconds".into()
             }
+            Self::Busy => "the server is too busy to record this click; retry in a second".into(),
             Self::Internal(_) => {
                 "an internal error occurred; it was logged for the operator".into()
             }
@@ -259,6 +263,9 @@ impl IntoResponse for ApiError {
             }
             Self::Unavailable => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+            }
+            Self::Busy => {
+                headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
             }
             _ => {}
         }

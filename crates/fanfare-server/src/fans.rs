@@ -26,8 +26,11 @@ use crate::auth::bearer_from_headers;
 use crate::campaigns::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::links::link_urls;
 use crate::visitor::Client;
 use crate::{AppState, pagination};
+use fanfare_core::link::{Channel, LinkKey};
+use std::collections::BTreeMap;
 
 const DEFAULT_PAGE_SIZE: u32 = 100;
 const MAX_PAGE_SIZE: u32 = 1000;
@@ -58,6 +61,9 @@ pub struct JoinRequest {
     /// The ref code of the fan whose link brought the visitor (`ff_ref` on the landing URL).
     #[serde(rename = "ref")]
     pub referral: Option<String>,
+    /// The channel of the link that brought the visitor (`utm_source` on the landing URL);
+    /// an unknown name is ignored.
+    pub channel: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -72,6 +78,35 @@ pub struct Member {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct JoinResponse {
     pub member: Member,
+    /// The fan's personal short link per channel of the campaign.
+    pub links: BTreeMap<Channel, String>,
+    /// Per channel, the URL that records a share and opens the network's share dialog.
+    pub share_urls: BTreeMap<Channel, String>,
+}
+
+impl JoinResponse {
+    fn new(state: &AppState, campaign: &Campaign, fan: &Fan, token: Option<String>) -> Self {
+        let channels = &campaign.settings.channels;
+        let (links, share_urls) = match &fan.link_key {
+            Some(key) => (
+                link_urls(state, key, channels, "s"),
+                link_urls(state, key, channels, "share"),
+            ),
+            None => Default::default(),
+        };
+        Self {
+            member: Member {
+                ref_code: fan
+                    .ref_code
+                    .as_ref()
+                    .map(ToString::to_string)
+                    .unwrap_or_default(),
+                token,
+            },
+            links,
+            share_urls,
+        }
+    }
 }
 
 /// The page-view beacon: a view (default) or the fan form opening.
@@ -92,6 +127,8 @@ pub struct FanView {
     pub referrer: Option<String>,
     /// Generations below the first fan of the chain (0: came on their own).
     pub depth: i32,
+    /// The channel of the link that brought the fan.
+    pub channel: Option<Channel>,
     /// Why the fan is left out of counts; empty for an honest fan.
     pub flags: Vec<FraudFlag>,
     pub joined_at: DateTime<Utc>,
@@ -105,6 +142,7 @@ impl From<Fan> for FanView {
             email: fan.email,
             referrer: fan.referrer_ref_code,
             depth: fan.depth,
+            channel: fan.channel,
             flags: fan.flags,
             joined_at: fan.joined_at,
         }
@@ -179,7 +217,7 @@ async fn join(
             .find_fan_by_email(campaign.id, email.address())
             .await?
     {
-        return Ok(already_a_fan(&existing));
+        return Ok(already_a_fan(&state, &campaign, &existing));
     }
 
     // An unknown code, a code of another campaign or a malformed one: no referrer, no error.
@@ -204,6 +242,8 @@ async fn join(
         let new_fan = NewFan {
             campaign_id: campaign.id,
             ref_code: RefCode::generate(),
+            link_key: LinkKey::generate(),
+            channel: body.channel.as_deref().and_then(Channel::parse),
             token_hash: token.hash,
             name: name.clone(),
             email: email
@@ -222,12 +262,7 @@ async fn join(
                     flags = ?fan.flags.iter().map(|f| f.as_str()).collect::<Vec<_>>(),
                     "fan joined"
                 );
-                let response = JoinResponse {
-                    member: Member {
-                        ref_code: new_fan.ref_code.to_string(),
-                        token: Some(token.value),
-                    },
-                };
+                let response = JoinResponse::new(&state, &campaign, &fan, Some(token.value));
                 return Ok((StatusCode::CREATED, ApiJson(response)).into_response());
             }
             // A concurrent join with the same address won the race: answer as for a repeat.
@@ -238,7 +273,7 @@ async fn join(
                         .find_fan_by_email(campaign.id, email.address())
                         .await?
                 {
-                    return Ok(already_a_fan(&existing));
+                    return Ok(already_a_fan(&state, &campaign, &existing));
                 }
             }
             Err(other) => return Err(other.into()),
@@ -249,17 +284,8 @@ async fn join(
     ))
 }
 
-fn already_a_fan(fan: &Fan) -> axum::response::Response {
-    let response = JoinResponse {
-        member: Member {
-            ref_code: fan
-                .ref_code
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default(),
-            token: None,
-        },
-    };
+fn already_a_fan(state: &AppState, campaign: &Campaign, fan: &Fan) -> axum::response::Response {
+    let response = JoinResponse::new(state, campaign, fan, None);
     (StatusCode::OK, ApiJson(response)).into_response()
 }
 

@@ -20,9 +20,11 @@ use utoipa_axum::router::OpenApiRouter;
 
 mod auth;
 mod campaigns;
+mod clicks;
 pub mod error;
 mod extract;
 mod fans;
+mod links;
 mod metrics;
 mod ops;
 mod pagination;
@@ -47,6 +49,14 @@ pub struct ServerConfig {
     pub join_burst_limit: u32,
     /// Requests per minute that one visitor may make to one campaign's public API.
     pub public_rate_limit: u32,
+    /// The public URL of this server, in every link it hands out.
+    pub base_url: url::Url,
+    /// Link targets kept in memory (each a few hundred bytes).
+    pub link_cache_size: usize,
+    /// Clicks that may wait for the writer; beyond, clicks wait briefly, then get 503.
+    pub click_queue: usize,
+    /// Share-intent templates that replace the built-in ones (DESIGN §4).
+    pub share_templates: std::collections::BTreeMap<fanfare_core::link::Channel, String>,
 }
 
 impl Default for ServerConfig {
@@ -55,6 +65,10 @@ impl Default for ServerConfig {
             trusted_proxy_header: None,
             join_burst_limit: 5,
             public_rate_limit: 60,
+            base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!()),
+            link_cache_size: 100_000,
+            click_queue: 10_000,
+            share_templates: std::collections::BTreeMap::new(),
         }
     }
 }
@@ -67,6 +81,12 @@ pub struct AppState {
     metrics: Arc<Metrics>,
     visitors: Arc<visitor::VisitorHasher>,
     public_limiter: Arc<rate_limit::RateLimiter>,
+    links: Arc<links::LinkCache>,
+    agents: Arc<links::AgentClassifier>,
+    clicks: clicks::ClickPipeline,
+    /// Each campaign's anonymous link key, once read.
+    anonymous_links:
+        Arc<std::sync::Mutex<std::collections::HashMap<i64, fanfare_core::link::LinkKey>>>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -82,13 +102,23 @@ impl AppState {
         Self::with_config(store, ServerConfig::default())
     }
 
+    /// Needs a Tokio runtime: it starts the click writer.
     pub fn with_config(store: DynStore, config: ServerConfig) -> Self {
+        let metrics = Arc::new(Metrics::new());
         Self {
+            clicks: clicks::ClickPipeline::start(
+                store.clone(),
+                config.click_queue,
+                metrics.clone(),
+            ),
             store,
             public_limiter: Arc::new(rate_limit::RateLimiter::new(config.public_rate_limit)),
+            links: Arc::new(links::LinkCache::new(config.link_cache_size)),
+            agents: Arc::default(),
             config: Arc::new(config),
-            metrics: Arc::new(Metrics::new()),
+            metrics,
             visitors: Arc::default(),
+            anonymous_links: Arc::default(),
         }
     }
 }
@@ -103,6 +133,7 @@ impl AppState {
     tags(
         (name = "campaigns", description = "Admin API: needs Authorization: Bearer <api key>"),
         (name = "fans", description = "Admin API for a campaign's fans: needs an API key"),
+        (name = "links", description = "Short links, share redirects, QR codes; and their admin API"),
         (name = "public", description = "Public API, for widgets and campaign pages"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -125,6 +156,13 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
             )),
         )
         .merge(fans::public_routes())
+        .merge(links::public_routes())
+        .merge(
+            links::admin_routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_api_key,
+            )),
+        )
         .merge(ops::routes())
         .split_for_parts()
 }
@@ -194,11 +232,21 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
+    let writer = state.clicks.take_writer().await;
     // The peer address feeds the visitor hash (and nothing else: it is never stored).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;
+    // The router and every sender of the click queue are gone: the writer commits what is
+    // left and stops.
+    if let Some(writer) = writer
+        && tokio::time::timeout(std::time::Duration::from_secs(10), writer)
+            .await
+            .is_err()
+    {
+        tracing::error!("the click writer did not finish within 10 s");
+    }
     store.close().await;
     Ok(())
 }

@@ -28,11 +28,20 @@ struct RouteLabels {
 
 type HistogramFamily = Family<RouteLabels, Histogram, fn() -> Histogram>;
 
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ClickLabels {
+    agent: String,
+    outcome: String,
+}
+
 pub struct Metrics {
     registry: Registry,
     requests: Family<RequestLabels, Counter>,
     durations: HistogramFamily,
     pub(crate) in_flight: Gauge,
+    clicks: Family<ClickLabels, Counter>,
+    click_batch_sizes: Histogram,
+    pub(crate) clicks_refused: Counter,
 }
 
 impl fmt::Debug for Metrics {
@@ -75,11 +84,32 @@ impl Metrics {
             "The running Fanfare version",
             Info::new(vec![("version", env!("CARGO_PKG_VERSION"))]),
         );
+        let clicks = Family::<ClickLabels, Counter>::default();
+        registry.register(
+            "clicks",
+            "Clicks on short links, by agent (human, bot, preview) and outcome (stored, failed)",
+            clicks.clone(),
+        );
+        let click_batch_sizes = Histogram::new(exponential_buckets(1.0, 2.0, 11));
+        registry.register(
+            "click_batch_size",
+            "Clicks committed per transaction by the click writer",
+            click_batch_sizes.clone(),
+        );
+        let clicks_refused = Counter::default();
+        registry.register(
+            "clicks_refused_overload",
+            "Clicks answered 503 because the click queue stayed full",
+            clicks_refused.clone(),
+        );
         Self {
             registry,
             requests,
             durations,
             in_flight,
+            clicks,
+            click_batch_sizes,
+            clicks_refused,
         }
     }
 
@@ -103,6 +133,19 @@ impl Metrics {
                 route: route.to_owned(),
             })
             .observe(elapsed.as_secs_f64());
+    }
+
+    pub(crate) fn observe_click_batch(&self, clicks: &[fanfare_store::NewClick], committed: bool) {
+        self.click_batch_sizes.observe(clicks.len() as f64);
+        let outcome = if committed { "stored" } else { "failed" };
+        for click in clicks {
+            self.clicks
+                .get_or_create(&ClickLabels {
+                    agent: click.agent.as_str().to_owned(),
+                    outcome: outcome.to_owned(),
+                })
+                .inc();
+        }
     }
 
     /// The OpenMetrics text exposition.

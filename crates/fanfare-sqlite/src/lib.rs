@@ -10,9 +10,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
+use fanfare_core::link::{Agent, Channel, LinkKey};
 use fanfare_store::{
-    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, FAN_SELECT, NewFan, Page, Store, StoreError, StoredApiKey,
-    StoredCampaign, StoredFan, map_sqlx_error, now,
+    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, FAN_SELECT, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord,
+    LinkReport, LinkTarget, NewClick, NewFan, Page, Store, StoreError, StoredApiKey,
+    StoredCampaign, StoredChannelStats, StoredFan, StoredLink, StoredLinkTarget, click_deltas,
+    link_report, map_sqlx_error, now,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -221,10 +224,12 @@ impl Store for SqliteStore {
 
     async fn insert_fan(&self, fan: &NewFan) -> Result<Fan, StoreError> {
         let (email, mailbox) = fan.email.clone().unzip();
+        // The fan and their personal link exist together or not at all.
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO fans (campaign_id, ref_code, token_hash, name, email, mailbox, \
-             referrer_id, root_id, depth, visitor_hash, flags, joined_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             referrer_id, root_id, depth, visitor_hash, flags, joined_at, channel) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(fan.campaign_id)
         .bind(fan.ref_code.as_str())
@@ -238,9 +243,19 @@ impl Store for SqliteStore {
         .bind(&fan.visitor_hash)
         .bind(Json(fan.flag_strings()))
         .bind(fan.joined_at)
-        .fetch_one(&self.pool)
+        .bind(fan.channel.map(|c| c.as_str()))
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_sqlx_error(e, "email"))?;
+        sqlx::query("INSERT INTO links (key, campaign_id, fan_id, created_at) VALUES (?, ?, ?, ?)")
+            .bind(fan.link_key.as_str())
+            .bind(fan.campaign_id)
+            .bind(id)
+            .bind(fan.joined_at)
+            .execute(&mut *tx)
+            .await
+            .map_err(|e| map_sqlx_error(e, "link key"))?;
+        tx.commit().await.map_err(db_error)?;
         Ok(fan.clone().into_fan(id))
     }
 
@@ -438,5 +453,196 @@ impl Store for SqliteStore {
         .await
         .map_err(db_error)?;
         Ok(count.unsigned_abs())
+    }
+
+    async fn find_link(&self, key: &LinkKey) -> Result<Option<LinkTarget>, StoreError> {
+        let row: Option<StoredLinkTarget> =
+            sqlx::query_as(&format!("{LINK_TARGET_SELECT} WHERE l.key = ?"))
+                .bind(key.as_str())
+                .fetch_optional(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(row.map(Into::into))
+    }
+
+    async fn anonymous_link(
+        &self,
+        campaign_id: i64,
+        candidate: &LinkKey,
+    ) -> Result<LinkKey, StoreError> {
+        sqlx::query(
+            "INSERT INTO links (key, campaign_id, created_at) VALUES (?, ?, ?) \
+             ON CONFLICT (campaign_id) WHERE fan_id IS NULL AND target_url IS NULL DO NOTHING",
+        )
+        .bind(candidate.as_str())
+        .bind(campaign_id)
+        .bind(now())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let key: String = sqlx::query_scalar(
+            "SELECT key FROM links WHERE campaign_id = ? AND fan_id IS NULL AND target_url IS NULL",
+        )
+        .bind(campaign_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        LinkKey::parse(&key).ok_or_else(|| StoreError::Corrupt(format!("link key {key:?}")))
+    }
+
+    async fn create_link(
+        &self,
+        campaign_id: i64,
+        key: &LinkKey,
+        target_url: &str,
+    ) -> Result<LinkRecord, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO links (key, campaign_id, target_url, created_at) VALUES (?, ?, ?, ?) RETURNING id",
+        )
+        .bind(key.as_str())
+        .bind(campaign_id)
+        .bind(target_url)
+        .bind(now())
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_sqlx_error(e, "link key"))?;
+        let row: StoredLink = sqlx::query_as(&format!("{LINK_SELECT} WHERE l.id = ?"))
+            .bind(id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)?;
+        row.into_record()
+    }
+
+    async fn disable_link(&self, campaign_id: i64, key: &LinkKey) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "UPDATE links SET disabled_at = COALESCE(disabled_at, ?) WHERE campaign_id = ? AND key = ?",
+        )
+        .bind(now())
+        .bind(campaign_id)
+        .bind(key.as_str())
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        let mut first_visits = Vec::with_capacity(clicks.len());
+        for click in clicks {
+            sqlx::query(
+                "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) \
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            )
+            .bind(click.link_id)
+            .bind(click.channel.as_str())
+            .bind(click.at)
+            .bind(&click.visitor_hash)
+            .bind(click.agent.as_str())
+            .bind(click.qr)
+            .bind(click.referrer_host.as_deref())
+            .bind(click.device.as_str())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            let first = if click.agent == Agent::Human {
+                sqlx::query(
+                    "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) \
+                     VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                )
+                .bind(click.link_id)
+                .bind(click.channel.as_str())
+                .bind(click.at.date_naive())
+                .bind(&click.visitor_hash)
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?
+                .rows_affected()
+                    > 0
+            } else {
+                false
+            };
+            first_visits.push(first);
+        }
+        for (link_id, channel, [clicks, unique, bots, qr]) in click_deltas(clicks, &first_visits) {
+            sqlx::query(
+                "INSERT INTO link_stats (link_id, channel, clicks, unique_clicks, bot_clicks, qr_clicks) \
+                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (link_id, channel) DO UPDATE SET \
+                 clicks = link_stats.clicks + excluded.clicks, \
+                 unique_clicks = link_stats.unique_clicks + excluded.unique_clicks, \
+                 bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
+                 qr_clicks = link_stats.qr_clicks + excluded.qr_clicks",
+            )
+            .bind(link_id)
+            .bind(channel.as_str())
+            .bind(clicks)
+            .bind(unique)
+            .bind(bots)
+            .bind(qr)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn record_share(
+        &self,
+        link_id: i64,
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("INSERT INTO shares (link_id, channel, at) VALUES (?, ?, ?)")
+            .bind(link_id)
+            .bind(channel.as_str())
+            .bind(at)
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        sqlx::query(
+            "INSERT INTO link_stats (link_id, channel, shares) VALUES (?, ?, 1) \
+             ON CONFLICT (link_id, channel) DO UPDATE SET shares = link_stats.shares + 1",
+        )
+        .bind(link_id)
+        .bind(channel.as_str())
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn link_reports(
+        &self,
+        campaign_id: i64,
+        page: Page,
+    ) -> Result<Vec<LinkReport>, StoreError> {
+        let links: Vec<StoredLink> = sqlx::query_as(&format!(
+            "{LINK_SELECT} WHERE l.campaign_id = ? AND l.id > ? ORDER BY l.id LIMIT ?"
+        ))
+        .bind(campaign_id)
+        .bind(page.after.unwrap_or(0))
+        .bind(i64::from(page.limit))
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        let mut reports = Vec::with_capacity(links.len());
+        for link in links {
+            let rows: Vec<StoredChannelStats> = sqlx::query_as(
+                "SELECT s.channel, s.clicks, s.unique_clicks, s.bot_clicks, s.qr_clicks, s.shares, \
+                 (SELECT COUNT(*) FROM fans f WHERE f.campaign_id = l.campaign_id \
+                  AND f.channel = s.channel AND f.flags = '[]' \
+                  AND (f.referrer_id = l.fan_id \
+                       OR (l.fan_id IS NULL AND l.target_url IS NULL AND f.referrer_id IS NULL))) AS fans \
+                 FROM link_stats s JOIN links l ON l.id = s.link_id WHERE s.link_id = ?",
+            )
+            .bind(link.id)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+            reports.push(link_report(link.into_record()?, rows));
+        }
+        Ok(reports)
     }
 }

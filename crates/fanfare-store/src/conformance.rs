@@ -9,6 +9,7 @@ use chrono::{Duration, NaiveDate};
 use fanfare_core::api_key::{NewApiKey, hash_api_key};
 use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
+use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
 use crate::{NewFan, Page, Store, StoreError, now};
 
@@ -363,6 +364,8 @@ fn new_fan(campaign_id: i64, name: &str, email: Option<&str>, referrer: Option<&
     NewFan {
         campaign_id,
         ref_code: RefCode::generate(),
+        link_key: LinkKey::generate(),
+        channel: None,
         token_hash: Secret::generate("fft_").hash,
         name: name.to_owned(),
         email: email.map(|e| {

@@ -9,6 +9,7 @@ use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_core::fan::{Fan, FraudFlag, RefCode, VisitorEvent};
+use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
 #[cfg(feature = "conformance")]
 pub mod conformance;
@@ -151,6 +152,103 @@ pub trait Store: Send + Sync + 'static {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<u64, StoreError>;
+
+    /// What a click on the link with this key needs; `None` for an unknown key.
+    async fn find_link(&self, key: &LinkKey) -> Result<Option<LinkTarget>, StoreError>;
+
+    /// The campaign's anonymous link (for visitors who share without joining): `candidate` if
+    /// this call creates it, else the existing one.
+    async fn anonymous_link(
+        &self,
+        campaign_id: i64,
+        candidate: &LinkKey,
+    ) -> Result<LinkKey, StoreError>;
+
+    /// A link with its own target (already checked against the campaign's allowed domains).
+    async fn create_link(
+        &self,
+        campaign_id: i64,
+        key: &LinkKey,
+        target_url: &str,
+    ) -> Result<LinkRecord, StoreError>;
+
+    /// Disables a link of the campaign: its codes then answer 404. `false` if there is none.
+    async fn disable_link(&self, campaign_id: i64, key: &LinkKey) -> Result<bool, StoreError>;
+
+    /// Stores a batch of clicks and their counters in one transaction.
+    async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError>;
+
+    /// Stores a share (someone opened a network's share dialog through a link).
+    async fn record_share(
+        &self,
+        link_id: i64,
+        channel: Channel,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError>;
+
+    /// The campaign's links in creation order, each with its counters per channel and the fans
+    /// it brought; `Page::after` is a link id.
+    async fn link_reports(
+        &self,
+        campaign_id: i64,
+        page: Page,
+    ) -> Result<Vec<LinkReport>, StoreError>;
+}
+
+/// What a click needs to know about a link.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkTarget {
+    pub link_id: i64,
+    pub campaign_id: i64,
+    pub campaign_slug: String,
+    /// The link's own target, or the campaign's landing URL.
+    pub target_url: String,
+    /// The owning fan's code (`None` for anonymous and admin links, and after erasure).
+    pub ref_code: Option<String>,
+    pub disabled: bool,
+}
+
+/// A link as the admin API shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkRecord {
+    pub id: i64,
+    pub key: LinkKey,
+    pub fan_ref_code: Option<String>,
+    pub target_url: Option<String>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// One click, classified, ready to store.
+#[derive(Debug, Clone)]
+pub struct NewClick {
+    pub link_id: i64,
+    pub channel: Channel,
+    pub at: DateTime<Utc>,
+    pub visitor_hash: String,
+    pub agent: Agent,
+    pub qr: bool,
+    pub referrer_host: Option<String>,
+    pub device: Device,
+}
+
+/// Counters of one link on one channel.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ChannelStats {
+    pub clicks: u64,
+    pub unique_clicks: u64,
+    pub bot_clicks: u64,
+    pub qr_clicks: u64,
+    pub shares: u64,
+    /// Fans who joined through this link and channel (flagged ones left out).
+    pub fans: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkReport {
+    pub link: LinkRecord,
+    /// Channels with any activity, in channel order.
+    pub channels: Vec<(Channel, ChannelStats)>,
 }
 
 /// A fan about to be stored: validated, its signals assessed, its place in a cascade known.
@@ -158,6 +256,10 @@ pub trait Store: Send + Sync + 'static {
 pub struct NewFan {
     pub campaign_id: i64,
     pub ref_code: RefCode,
+    /// The key of the fan's personal link, created with the fan.
+    pub link_key: LinkKey,
+    /// The channel whose link brought the fan.
+    pub channel: Option<Channel>,
     pub token_hash: String,
     pub name: String,
     /// Normalised address and canonical mailbox, when an e-mail was given.
@@ -188,6 +290,8 @@ impl NewFan {
             root_id,
             depth,
             flags: self.flags,
+            link_key: Some(self.link_key),
+            channel: self.channel,
             visitor_hash: Some(self.visitor_hash),
             joined_at: self.joined_at,
             erased_at: None,
@@ -281,6 +385,8 @@ pub struct StoredFan {
     pub depth: i32,
     #[cfg_attr(feature = "sqlx", sqlx(json))]
     pub flags: Vec<String>,
+    pub link_key: Option<String>,
+    pub channel: Option<String>,
     pub visitor_hash: Option<String>,
     pub joined_at: DateTime<Utc>,
     pub erased_at: Option<DateTime<Utc>>,
@@ -314,6 +420,8 @@ impl StoredFan {
             root_id: self.root_id,
             depth: self.depth,
             flags,
+            link_key: self.link_key.as_deref().and_then(LinkKey::parse),
+            channel: self.channel.as_deref().and_then(Channel::parse),
             visitor_hash: self.visitor_hash,
             joined_at: self.joined_at,
             erased_at: self.erased_at,
@@ -325,7 +433,125 @@ impl StoredFan {
 /// dialects accept it as is; callers append `WHERE …`.
 pub const FAN_SELECT: &str = "SELECT f.id, f.campaign_id, f.ref_code, f.name, f.email, \
      f.referrer_id, r.ref_code AS referrer_ref_code, COALESCE(f.root_id, f.id) AS root_id, \
-     f.depth, f.flags, f.visitor_hash, f.joined_at, f.erased_at FROM fans f LEFT JOIN fans r ON r.id = f.referrer_id";
+     f.depth, f.flags, l.key AS link_key, f.channel, f.visitor_hash, f.joined_at, f.erased_at \
+     FROM fans f LEFT JOIN fans r ON r.id = f.referrer_id LEFT JOIN links l ON l.fan_id = f.id";
+
+/// Reads [`StoredLinkTarget`]s; callers append `WHERE l.key = …`.
+pub const LINK_TARGET_SELECT: &str = "SELECT l.id AS link_id, l.campaign_id, c.slug AS campaign_slug, \
+     COALESCE(l.target_url, c.landing_url) AS target_url, f.ref_code, \
+     l.disabled_at IS NOT NULL AS disabled \
+     FROM links l JOIN campaigns c ON c.id = l.campaign_id LEFT JOIN fans f ON f.id = l.fan_id";
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct StoredLinkTarget {
+    pub link_id: i64,
+    pub campaign_id: i64,
+    pub campaign_slug: String,
+    pub target_url: String,
+    pub ref_code: Option<String>,
+    pub disabled: bool,
+}
+
+impl From<StoredLinkTarget> for LinkTarget {
+    fn from(row: StoredLinkTarget) -> Self {
+        Self {
+            link_id: row.link_id,
+            campaign_id: row.campaign_id,
+            campaign_slug: row.campaign_slug,
+            target_url: row.target_url,
+            ref_code: row.ref_code,
+            disabled: row.disabled,
+        }
+    }
+}
+
+/// Reads [`StoredLink`]s; callers append `WHERE …`.
+pub const LINK_SELECT: &str = "SELECT l.id, l.key, f.ref_code AS fan_ref_code, l.target_url, \
+     l.disabled_at, l.created_at FROM links l LEFT JOIN fans f ON f.id = l.fan_id";
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct StoredLink {
+    pub id: i64,
+    pub key: String,
+    pub fan_ref_code: Option<String>,
+    pub target_url: Option<String>,
+    pub disabled_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl StoredLink {
+    pub fn into_record(self) -> Result<LinkRecord, StoreError> {
+        Ok(LinkRecord {
+            key: LinkKey::parse(&self.key)
+                .ok_or_else(|| StoreError::Corrupt(format!("link {}: invalid key", self.id)))?,
+            id: self.id,
+            fan_ref_code: self.fan_ref_code,
+            target_url: self.target_url,
+            disabled_at: self.disabled_at,
+            created_at: self.created_at,
+        })
+    }
+}
+
+/// One row of `link_stats` joined with the fans brought, as both backends read it.
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct StoredChannelStats {
+    pub channel: String,
+    pub clicks: i64,
+    pub unique_clicks: i64,
+    pub bot_clicks: i64,
+    pub qr_clicks: i64,
+    pub shares: i64,
+    pub fans: i64,
+}
+
+/// Builds a report from a link and its per-channel rows (unknown channel names are skipped:
+/// a newer version's channel read by an older one).
+pub fn link_report(link: LinkRecord, rows: Vec<StoredChannelStats>) -> LinkReport {
+    let mut channels: Vec<(Channel, ChannelStats)> = rows
+        .into_iter()
+        .filter_map(|row| {
+            Some((
+                Channel::parse(&row.channel)?,
+                ChannelStats {
+                    clicks: row.clicks.unsigned_abs(),
+                    unique_clicks: row.unique_clicks.unsigned_abs(),
+                    bot_clicks: row.bot_clicks.unsigned_abs(),
+                    qr_clicks: row.qr_clicks.unsigned_abs(),
+                    shares: row.shares.unsigned_abs(),
+                    fans: row.fans.unsigned_abs(),
+                },
+            ))
+        })
+        .collect();
+    channels.sort_by_key(|(channel, _)| *channel);
+    LinkReport { link, channels }
+}
+
+/// How a batch of clicks changes each (link, channel) counter row.
+pub fn click_deltas(clicks: &[NewClick], first_visits: &[bool]) -> Vec<(i64, Channel, [i64; 4])> {
+    let mut deltas: Vec<(i64, Channel, [i64; 4])> = Vec::new();
+    for (click, first) in clicks.iter().zip(first_visits) {
+        let human = click.agent == Agent::Human;
+        let add = [
+            i64::from(human),
+            i64::from(human && *first),
+            i64::from(!human),
+            i64::from(human && click.qr),
+        ];
+        match deltas
+            .iter_mut()
+            .find(|(link, channel, _)| *link == click.link_id && *channel == click.channel)
+        {
+            Some((_, _, counts)) => counts.iter_mut().zip(add).for_each(|(c, a)| *c += a),
+            None => deltas.push((click.link_id, click.channel, add)),
+        }
+    }
+    deltas
+}
 
 /// An API key row as any backend reads it.
 #[derive(Debug, Clone)]

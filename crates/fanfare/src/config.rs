@@ -2,6 +2,7 @@
 //! variables, then command-line flags (later wins). Each effective value remembers where it came
 //! from, so `fanfare config` can say why a setting is what it is.
 
+use std::collections::BTreeMap;
 use std::fmt;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -9,6 +10,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use clap::ArgMatches;
 use clap::parser::ValueSource;
+use fanfare_core::link::Channel;
 use fanfare_server::http_header as axum_header;
 use serde::Deserialize;
 
@@ -18,6 +20,8 @@ pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_CONFIG_FILE: &str = "fanfare.toml";
 pub const DEFAULT_JOIN_BURST_LIMIT: u32 = 5;
 pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 60;
+pub const DEFAULT_LINK_CACHE_SIZE: u32 = 100_000;
+pub const DEFAULT_CLICK_QUEUE: u32 = 10_000;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -59,6 +63,10 @@ struct FileConfig {
     trusted_proxy_header: Option<String>,
     join_burst_limit: Option<u32>,
     public_rate_limit: Option<u32>,
+    link_cache_size: Option<u32>,
+    click_queue: Option<u32>,
+    /// `channel = "https://…{url}…"`: replaces that channel's built-in share intent.
+    share_templates: Option<BTreeMap<String, String>>,
 }
 
 /// The effective configuration.
@@ -74,6 +82,10 @@ pub struct Config {
     pub trusted_proxy_header: Setting<Option<axum_header::HeaderName>>,
     pub join_burst_limit: Setting<u32>,
     pub public_rate_limit: Setting<u32>,
+    pub link_cache_size: Setting<u32>,
+    pub click_queue: Setting<u32>,
+    /// From `fanfare.toml` only (a table does not fit a flag).
+    pub share_templates: BTreeMap<Channel, String>,
 }
 
 /// One layered setting: the names it goes by in each layer.
@@ -117,6 +129,16 @@ const PUBLIC_RATE_LIMIT: Key = Key {
     arg: "public_rate_limit",
     flag: "--public-rate-limit",
     env: "FANFARE_PUBLIC_RATE_LIMIT",
+};
+const LINK_CACHE_SIZE: Key = Key {
+    arg: "link_cache_size",
+    flag: "--link-cache-size",
+    env: "FANFARE_LINK_CACHE_SIZE",
+};
+const CLICK_QUEUE: Key = Key {
+    arg: "click_queue",
+    flag: "--click-queue",
+    env: "FANFARE_CLICK_QUEUE",
 };
 const CONFIG: Key = Key {
     arg: "config",
@@ -243,6 +265,27 @@ impl Config {
             DEFAULT_PUBLIC_RATE_LIMIT,
         )?;
 
+        let link_cache_size = number(
+            matches,
+            &LINK_CACHE_SIZE,
+            file.link_cache_size,
+            &config_file,
+            DEFAULT_LINK_CACHE_SIZE,
+        )?;
+        let click_queue = number(
+            matches,
+            &CLICK_QUEUE,
+            file.click_queue,
+            &config_file,
+            DEFAULT_CLICK_QUEUE,
+        )?;
+        let share_templates = file
+            .share_templates
+            .unwrap_or_default()
+            .into_iter()
+            .map(|(name, template)| parse_template(&name, template))
+            .collect::<anyhow::Result<_>>()?;
+
         Ok(Self {
             config_file,
             bind,
@@ -252,6 +295,9 @@ impl Config {
             trusted_proxy_header,
             join_burst_limit,
             public_rate_limit,
+            link_cache_size,
+            click_queue,
+            share_templates,
         })
     }
 
@@ -317,6 +363,8 @@ impl Config {
         for (name, setting) in [
             ("join_burst_limit", &self.join_burst_limit),
             ("public_rate_limit", &self.public_rate_limit),
+            ("link_cache_size", &self.link_cache_size),
+            ("click_queue", &self.click_queue),
         ] {
             out.push_str(&format!(
                 "{name} = {}  # {}\n",
@@ -362,12 +410,27 @@ fn number(
     Ok(setting)
 }
 
+/// A share-intent override: a known channel, an https (or mailto) URL that carries `{url}`.
+fn parse_template(name: &str, template: String) -> anyhow::Result<(Channel, String)> {
+    let channel = Channel::parse(name).with_context(|| {
+        format!("share_templates.{name}: not a channel (see the README for their names)")
+    })?;
+    if !(template.starts_with("https://") || template.starts_with("mailto:"))
+        || !template.contains("{url}")
+    {
+        bail!(
+            "share_templates.{name} must start with https:// (or mailto:) and contain {{url}}: {template:?}"
+        );
+    }
+    Ok((channel, template))
+}
+
 fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
     let text = std::fs::read_to_string(path)
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit)",
+            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, [share_templates])",
             path.display()
         )
     })

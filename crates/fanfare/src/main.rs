@@ -66,6 +66,12 @@ struct GlobalArgs {
         value_name = "N"
     )]
     public_rate_limit: Option<String>,
+    /// Link targets kept in memory for redirects [default: 100000]
+    #[arg(long, env = "FANFARE_LINK_CACHE_SIZE", global = true, value_name = "N")]
+    link_cache_size: Option<String>,
+    /// Clicks that may wait for the database writer before clicks get 503 [default: 10000]
+    #[arg(long, env = "FANFARE_CLICK_QUEUE", global = true, value_name = "N")]
+    click_queue: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,7 +193,7 @@ async fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
     let base_url = config
         .base_url
         .as_ref()
-        .map_or_else(|| format!("http://{bound}"), |s| s.value.to_string());
+        .map_or_else(|| format!("http://{bound}/"), |s| s.value.to_string());
     tracing::info!(
         address = %bound,
         %base_url,
@@ -203,6 +209,14 @@ async fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
             trusted_proxy_header: config.trusted_proxy_header.value.clone(),
             join_burst_limit: config.join_burst_limit.value,
             public_rate_limit: config.public_rate_limit.value,
+            base_url: config
+                .base_url
+                .as_ref()
+                .map(|s| s.value.clone())
+                .context("the base URL is known once bound")?,
+            link_cache_size: config.link_cache_size.value as usize,
+            click_queue: config.click_queue.value as usize,
+            share_templates: config.share_templates.clone(),
         },
     );
     fanfare_server::serve(listener, state, shutdown_signal()).await?;

@@ -252,12 +252,15 @@ async fn the_public_view_shows_public_fields_only(app: &mut TestApp) {
     assert_eq!(
         keys,
         [
+            "channels",
             "description",
             "fans",
             "hashtags",
             "image_url",
             "kind",
             "landing_url",
+            "links",
+            "share_urls",
             "slug",
             "title"
         ]

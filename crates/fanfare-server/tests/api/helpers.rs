@@ -94,7 +94,9 @@ impl TestApp {
             .expect("bind");
         self.base = format!("http://{}", listener.local_addr().expect("address"));
         let (stop, stopped) = oneshot::channel::<()>();
-        let state = AppState::with_config(self.store.clone(), self.config.clone());
+        let mut config = self.config.clone();
+        config.base_url = format!("{}/", self.base).parse().expect("base URL");
+        let state = AppState::with_config(self.store.clone(), config);
         let task = tokio::spawn(fanfare_server::serve(listener, state, async {
             stopped.await.ok();
         }));

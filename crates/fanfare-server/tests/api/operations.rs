@@ -135,6 +135,13 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
         "GET /api/v1/campaigns/{slug}/fans",
         "GET /api/v1/campaigns/{slug}/fans.csv",
         "DELETE /api/v1/campaigns/{slug}/fans/{ref_code}",
+        "GET /api/v1/campaigns/{slug}/links",
+        "POST /api/v1/campaigns/{slug}/links",
+        "DELETE /api/v1/campaigns/{slug}/links/{key}",
+        "GET /s/{code}",
+        "GET /s/{code}/qr.svg",
+        "GET /s/{code}/qr.png",
+        "GET /share/{code}",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
@@ -147,7 +154,11 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
     // Every documented operation answers something other than "no such endpoint".
     for operation in &expected {
         let (method, path) = operation.split_once(' ').unwrap();
-        let path = path.replace("{slug}", "x").replace("{ref_code}", "x");
+        let path = path
+            .replace("{slug}", "x")
+            .replace("{ref_code}", "x")
+            .replace("{key}", "x")
+            .replace("{code}", "x");
         let response = app
             .admin(Method::from_bytes(method.as_bytes()).unwrap(), &path)
             .json(&json!({}))
