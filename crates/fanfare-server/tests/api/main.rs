@@ -10,4 +10,5 @@ mod auth;
 mod campaigns;
 mod fans;
 mod hostile_input;
+mod links;
 mod operations;
