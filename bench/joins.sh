@@ -4,5 +4,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build --release -q -p fanfare -p fanfare-bench
-./target/release/fanfare-bench --fanfare ./target/release/fanfare \
+./target/release/fanfare-bench joins --fanfare ./target/release/fanfare \
   --seconds "${1:-10}" --concurrency "${2:-16}"

@@ -12,10 +12,10 @@ use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, LinkKey};
 use fanfare_store::{
-    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, FAN_SELECT, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord,
-    LinkReport, LinkTarget, NewClick, NewFan, Page, Store, StoreError, StoredApiKey,
-    StoredCampaign, StoredChannelStats, StoredFan, StoredLink, StoredLinkTarget, click_deltas,
-    link_report, map_sqlx_error, now, redact_url,
+    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT, LINK_SELECT,
+    LINK_TARGET_SELECT, LinkRecord, LinkReport, LinkTarget, NewClick, NewFan, Page, Store,
+    StoreError, StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredLink,
+    StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, redact_url, values_list,
 };
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -53,6 +53,9 @@ impl PostgresStore {
         let pool = PgPoolOptions::new()
             .max_connections(16)
             .acquire_timeout(CONNECT_TIMEOUT)
+            // No ping before each use (a round trip per query); a connection that died is
+            // reported by the query itself, and the pool replaces it.
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| format!("cannot connect to PostgreSQL at {shown}: {e}"))?;
@@ -521,61 +524,65 @@ impl Store for PostgresStore {
     }
 
     async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError> {
+        // Three multi-row statements per batch, whatever its size: the raw clicks, the day's
+        // visitors (unique clicks are their count), the counters.
         let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let mut first_visits = Vec::with_capacity(clicks.len());
-        for click in clicks {
-            sqlx::query(
-                "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
-            )
-            .bind(click.link_id)
-            .bind(click.channel.as_str())
-            .bind(click.at)
-            .bind(&click.visitor_hash)
-            .bind(click.agent.as_str())
-            .bind(click.qr)
-            .bind(click.referrer_host.as_deref())
-            .bind(click.device.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let first = if click.agent == Agent::Human {
-                sqlx::query(
-                    "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) \
-                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
-                )
-                .bind(click.link_id)
-                .bind(click.channel.as_str())
-                .bind(click.at.date_naive())
-                .bind(&click.visitor_hash)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?
-                .rows_affected()
-                    > 0
-            } else {
-                false
-            };
-            first_visits.push(first);
+        for chunk in clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) VALUES {}",
+                values_list(chunk.len(), 8, true)
+            );
+            let mut insert = sqlx::query(&sql);
+            for click in chunk {
+                insert = insert
+                    .bind(click.link_id)
+                    .bind(click.channel.as_str())
+                    .bind(click.at)
+                    .bind(&click.visitor_hash)
+                    .bind(click.agent.as_str())
+                    .bind(click.qr)
+                    .bind(click.referrer_host.as_deref())
+                    .bind(click.device.as_str());
+            }
+            insert.execute(&mut *tx).await.map_err(db_error)?;
         }
-        for (link_id, channel, [clicks, unique, bots, qr]) in click_deltas(clicks, &first_visits) {
-            sqlx::query(
-                "INSERT INTO link_stats (link_id, channel, clicks, unique_clicks, bot_clicks, qr_clicks) \
-                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (link_id, channel) DO UPDATE SET \
+        let humans: Vec<&NewClick> = clicks.iter().filter(|c| c.agent == Agent::Human).collect();
+        for chunk in humans.chunks(CLICK_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) VALUES {} \
+                 ON CONFLICT DO NOTHING",
+                values_list(chunk.len(), 4, true)
+            );
+            let mut insert = sqlx::query(&sql);
+            for click in chunk {
+                insert = insert
+                    .bind(click.link_id)
+                    .bind(click.channel.as_str())
+                    .bind(click.at.date_naive())
+                    .bind(&click.visitor_hash);
+            }
+            insert.execute(&mut *tx).await.map_err(db_error)?;
+        }
+        let deltas = click_deltas(clicks);
+        for chunk in deltas.chunks(CLICK_ROWS_PER_STATEMENT) {
+            let sql = format!(
+                "INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) \
+                 VALUES {} ON CONFLICT (link_id, channel) DO UPDATE SET \
                  clicks = link_stats.clicks + excluded.clicks, \
-                 unique_clicks = link_stats.unique_clicks + excluded.unique_clicks, \
                  bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
                  qr_clicks = link_stats.qr_clicks + excluded.qr_clicks",
-            )
-            .bind(link_id)
-            .bind(channel.as_str())
-            .bind(clicks)
-            .bind(unique)
-            .bind(bots)
-            .bind(qr)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+                values_list(chunk.len(), 5, true)
+            );
+            let mut upsert = sqlx::query(&sql);
+            for (link_id, channel, [clicks, bots, qr]) in chunk {
+                upsert = upsert
+                    .bind(link_id)
+                    .bind(channel.as_str())
+                    .bind(clicks)
+                    .bind(bots)
+                    .bind(qr);
+            }
+            upsert.execute(&mut *tx).await.map_err(db_error)?;
         }
         tx.commit().await.map_err(db_error)
     }
@@ -623,7 +630,9 @@ impl Store for PostgresStore {
         let mut reports = Vec::with_capacity(links.len());
         for link in links {
             let rows: Vec<StoredChannelStats> = sqlx::query_as(
-                "SELECT s.channel, s.clicks, s.unique_clicks, s.bot_clicks, s.qr_clicks, s.shares, \
+                "SELECT s.channel, s.clicks, s.bot_clicks, s.qr_clicks, s.shares, \
+                 (SELECT COUNT(*) FROM link_daily_visitors d \
+                  WHERE d.link_id = s.link_id AND d.channel = s.channel) AS unique_clicks, \
                  (SELECT COUNT(*) FROM fans f WHERE f.campaign_id = l.campaign_id \
                   AND f.channel = s.channel AND f.flags = '[]'::jsonb \
                   AND (f.referrer_id = l.fan_id \

@@ -90,6 +90,7 @@ async fn write_batches(
                 Err(_) => break,
             }
         }
+        let started = std::time::Instant::now();
         let committed = match store.record_clicks(&clicks).await {
             Ok(()) => true,
             Err(e) => {
@@ -97,7 +98,7 @@ async fn write_batches(
                 false
             }
         };
-        metrics.observe_click_batch(&clicks, committed);
+        metrics.observe_click_batch(&clicks, committed, started.elapsed());
         for ack in acks.drain(..) {
             // The handler may have gone (client hung up): the click is stored all the same.
             let _ = ack.send(committed);

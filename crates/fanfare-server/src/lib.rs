@@ -73,20 +73,38 @@ impl Default for ServerConfig {
     }
 }
 
-/// What every handler shares.
+/// What every handler shares: one `Arc`, so that the clones each request and middleware take
+/// cost one atomic increment.
 #[derive(Clone)]
-pub struct AppState {
+pub struct AppState(Arc<Shared>);
+
+pub struct Shared {
     pub store: DynStore,
-    config: Arc<ServerConfig>,
+    config: ServerConfig,
     metrics: Arc<Metrics>,
-    visitors: Arc<visitor::VisitorHasher>,
-    public_limiter: Arc<rate_limit::RateLimiter>,
-    links: Arc<links::LinkCache>,
-    agents: Arc<links::AgentClassifier>,
+    visitors: visitor::VisitorHasher,
+    public_limiter: rate_limit::RateLimiter,
+    links: links::LinkCache,
+    agents: links::AgentClassifier,
     clicks: clicks::ClickPipeline,
     /// Each campaign's anonymous link key, once read.
-    anonymous_links:
-        Arc<std::sync::Mutex<std::collections::HashMap<i64, fanfare_core::link::LinkKey>>>,
+    anonymous_links: std::sync::Mutex<std::collections::HashMap<i64, fanfare_core::link::LinkKey>>,
+}
+
+impl std::ops::Deref for AppState {
+    type Target = Shared;
+
+    fn deref(&self) -> &Shared {
+        &self.0
+    }
+}
+
+impl std::fmt::Debug for Shared {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Shared")
+            .field("backend", &self.store.backend())
+            .finish_non_exhaustive()
+    }
 }
 
 impl std::fmt::Debug for AppState {
@@ -105,21 +123,21 @@ impl AppState {
     /// Needs a Tokio runtime: it starts the click writer.
     pub fn with_config(store: DynStore, config: ServerConfig) -> Self {
         let metrics = Arc::new(Metrics::new());
-        Self {
+        Self(Arc::new(Shared {
             clicks: clicks::ClickPipeline::start(
                 store.clone(),
                 config.click_queue,
                 metrics.clone(),
             ),
             store,
-            public_limiter: Arc::new(rate_limit::RateLimiter::new(config.public_rate_limit)),
-            links: Arc::new(links::LinkCache::new(config.link_cache_size)),
-            agents: Arc::default(),
-            config: Arc::new(config),
+            public_limiter: rate_limit::RateLimiter::new(config.public_rate_limit),
+            links: links::LinkCache::new(config.link_cache_size),
+            agents: links::AgentClassifier::default(),
+            config,
             metrics,
-            visitors: Arc::default(),
-            anonymous_links: Arc::default(),
-        }
+            visitors: visitor::VisitorHasher::default(),
+            anonymous_links: std::sync::Mutex::default(),
+        }))
     }
 }
 

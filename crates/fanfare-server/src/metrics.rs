@@ -41,6 +41,7 @@ pub struct Metrics {
     pub(crate) in_flight: Gauge,
     clicks: Family<ClickLabels, Counter>,
     click_batch_sizes: Histogram,
+    click_commit_seconds: Histogram,
     pub(crate) clicks_refused: Counter,
 }
 
@@ -96,6 +97,12 @@ impl Metrics {
             "Clicks committed per transaction by the click writer",
             click_batch_sizes.clone(),
         );
+        let click_commit_seconds = Histogram::new(exponential_buckets(0.0001, 2.0, 14));
+        registry.register(
+            "click_commit_seconds",
+            "Time to commit one batch of clicks",
+            click_commit_seconds.clone(),
+        );
         let clicks_refused = Counter::default();
         registry.register(
             "clicks_refused_overload",
@@ -109,6 +116,7 @@ impl Metrics {
             in_flight,
             clicks,
             click_batch_sizes,
+            click_commit_seconds,
             clicks_refused,
         }
     }
@@ -135,8 +143,14 @@ impl Metrics {
             .observe(elapsed.as_secs_f64());
     }
 
-    pub(crate) fn observe_click_batch(&self, clicks: &[fanfare_store::NewClick], committed: bool) {
+    pub(crate) fn observe_click_batch(
+        &self,
+        clicks: &[fanfare_store::NewClick],
+        committed: bool,
+        took: Duration,
+    ) {
         self.click_batch_sizes.observe(clicks.len() as f64);
+        self.click_commit_seconds.observe(took.as_secs_f64());
         let outcome = if committed { "stored" } else { "failed" };
         for click in clicks {
             self.clicks

@@ -12,10 +12,10 @@ use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, LinkKey};
 use fanfare_store::{
-    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, FAN_SELECT, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord,
-    LinkReport, LinkTarget, NewClick, NewFan, Page, Store, StoreError, StoredApiKey,
-    StoredCampaign, StoredChannelStats, StoredFan, StoredLink, StoredLinkTarget, click_deltas,
-    link_report, map_sqlx_error, now,
+    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT, LINK_SELECT,
+    LINK_TARGET_SELECT, LinkRecord, LinkReport, LinkTarget, NewClick, NewFan, Page, Store,
+    StoreError, StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredLink,
+    StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, values_list,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -47,6 +47,9 @@ impl SqliteStore {
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
+            // A file cannot go away under an open connection: a ping before each use would
+            // only add a round trip to every query (and to every batch of clicks).
+            .test_before_acquire(false)
             .connect_with(options)
             .await
             .map_err(|e| format!("cannot open the SQLite database {path:?}: {e}"))?;
@@ -528,63 +531,69 @@ impl Store for SqliteStore {
     }
 
     async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError> {
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        let mut first_visits = Vec::with_capacity(clicks.len());
+        // One round trip to SQLite per batch, whatever its size: the transaction, the raw
+        // clicks, the day's visitors (unique clicks are their count) and the counters travel as
+        // one multi-statement query, parameters in order.
+        let humans: Vec<&NewClick> = clicks.iter().filter(|c| c.agent == Agent::Human).collect();
+        let deltas = click_deltas(clicks);
+        let mut sql = String::from("BEGIN IMMEDIATE;");
+        for chunk in clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
+            sql.push_str(&format!(
+                "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) VALUES {};",
+                values_list(chunk.len(), 8, false)
+            ));
+        }
+        for chunk in humans.chunks(CLICK_ROWS_PER_STATEMENT) {
+            sql.push_str(&format!(
+                "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) VALUES {} ON CONFLICT DO NOTHING;",
+                values_list(chunk.len(), 4, false)
+            ));
+        }
+        for chunk in deltas.chunks(CLICK_ROWS_PER_STATEMENT) {
+            sql.push_str(&format!(
+                "INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) VALUES {} \
+                 ON CONFLICT (link_id, channel) DO UPDATE SET \
+                 clicks = link_stats.clicks + excluded.clicks, \
+                 bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
+                 qr_clicks = link_stats.qr_clicks + excluded.qr_clicks;",
+                values_list(chunk.len(), 5, false)
+            ));
+        }
+        sql.push_str("COMMIT;");
+        let mut query = sqlx::query(&sql);
         for click in clicks {
-            sqlx::query(
-                "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) \
-                 VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-            )
-            .bind(click.link_id)
-            .bind(click.channel.as_str())
-            .bind(click.at)
-            .bind(&click.visitor_hash)
-            .bind(click.agent.as_str())
-            .bind(click.qr)
-            .bind(click.referrer_host.as_deref())
-            .bind(click.device.as_str())
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
-            let first = if click.agent == Agent::Human {
-                sqlx::query(
-                    "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) \
-                     VALUES (?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                )
+            query = query
+                .bind(click.link_id)
+                .bind(click.channel.as_str())
+                .bind(click.at)
+                .bind(&click.visitor_hash)
+                .bind(click.agent.as_str())
+                .bind(click.qr)
+                .bind(click.referrer_host.as_deref())
+                .bind(click.device.as_str());
+        }
+        for click in &humans {
+            query = query
                 .bind(click.link_id)
                 .bind(click.channel.as_str())
                 .bind(click.at.date_naive())
-                .bind(&click.visitor_hash)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?
-                .rows_affected()
-                    > 0
-            } else {
-                false
-            };
-            first_visits.push(first);
+                .bind(&click.visitor_hash);
         }
-        for (link_id, channel, [clicks, unique, bots, qr]) in click_deltas(clicks, &first_visits) {
-            sqlx::query(
-                "INSERT INTO link_stats (link_id, channel, clicks, unique_clicks, bot_clicks, qr_clicks) \
-                 VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT (link_id, channel) DO UPDATE SET \
-                 clicks = link_stats.clicks + excluded.clicks, \
-                 unique_clicks = link_stats.unique_clicks + excluded.unique_clicks, \
-                 bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
-                 qr_clicks = link_stats.qr_clicks + excluded.qr_clicks",
-            )
-            .bind(link_id)
-            .bind(channel.as_str())
-            .bind(clicks)
-            .bind(unique)
-            .bind(bots)
-            .bind(qr)
-            .execute(&mut *tx)
-            .await
-            .map_err(db_error)?;
+        for (link_id, channel, [clicks, bots, qr]) in &deltas {
+            query = query
+                .bind(link_id)
+                .bind(channel.as_str())
+                .bind(clicks)
+                .bind(bots)
+                .bind(qr);
         }
-        tx.commit().await.map_err(db_error)
+        let mut conn = self.pool.acquire().await.map_err(db_error)?;
+        if let Err(e) = query.execute(&mut *conn).await {
+            // The batch failed part-way: end its transaction before the connection is reused.
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            return Err(db_error(e));
+        }
+        Ok(())
     }
 
     async fn record_share(
@@ -630,7 +639,9 @@ impl Store for SqliteStore {
         let mut reports = Vec::with_capacity(links.len());
         for link in links {
             let rows: Vec<StoredChannelStats> = sqlx::query_as(
-                "SELECT s.channel, s.clicks, s.unique_clicks, s.bot_clicks, s.qr_clicks, s.shares, \
+                "SELECT s.channel, s.clicks, s.bot_clicks, s.qr_clicks, s.shares, \
+                 (SELECT COUNT(*) FROM link_daily_visitors d \
+                  WHERE d.link_id = s.link_id AND d.channel = s.channel) AS unique_clicks, \
                  (SELECT COUNT(*) FROM fans f WHERE f.campaign_id = l.campaign_id \
                   AND f.channel = s.channel AND f.flags = '[]' \
                   AND (f.referrer_id = l.fan_id \

@@ -1,0 +1,301 @@
+//! `fanfare-bench redirect`: `wrk` against `/s/{code}` on the release build, and in the same run
+//! against the bare baseline (see `bare.rs`). Two traffic shapes:
+//! - hot: a thousand links share the clicks (a campaign's viral links; the code cache holds them);
+//! - cold: every click picks any of the million seeded links (most miss the cache and read the
+//!   database), to show the cache's bound holds memory down.
+//!
+//! Every click is durable before its `302`; at the end the clicks in the database are counted
+//! against the `302`s wrk received. Peak resident memory is read from `/proc/<pid>/status`.
+
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+use anyhow::{Context, bail};
+use serde_json::json;
+use sqlx::Connection;
+
+use crate::common::{create_key, start_server};
+use crate::seed::seed;
+
+#[derive(Debug, clap::Args)]
+pub struct RedirectArgs {
+    #[arg(long)]
+    fanfare: PathBuf,
+    /// Fans (each with a personal link) seeded in the campaign.
+    #[arg(long, default_value_t = 1_000_000)]
+    fans: usize,
+    /// Links that share the clicks in the hot phase.
+    #[arg(long, default_value_t = 1000)]
+    hot: usize,
+    #[arg(long, default_value_t = 10)]
+    seconds: u64,
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    #[arg(long, default_value_t = 2)]
+    threads: usize,
+    /// Measure PostgreSQL instead of SQLite: an admin URL on which a database is created.
+    #[arg(long)]
+    postgres: Option<String>,
+}
+
+const BROWSER: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
+
+#[derive(Debug, Default)]
+struct WrkResult {
+    requests: u64,
+    per_second: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    not_3xx: u64,
+    socket_errors: bool,
+}
+
+fn millis(value: &str) -> f64 {
+    let value = value.trim();
+    if let Some(v) = value.strip_suffix("us") {
+        v.parse::<f64>().unwrap_or(0.0) / 1000.0
+    } else if let Some(v) = value.strip_suffix("ms") {
+        v.parse().unwrap_or(0.0)
+    } else if let Some(v) = value.strip_suffix('s') {
+        v.parse::<f64>().unwrap_or(0.0) * 1000.0
+    } else {
+        0.0
+    }
+}
+
+async fn wrk(
+    base: &str,
+    codes: &Path,
+    args: &RedirectArgs,
+    seconds: u64,
+) -> anyhow::Result<WrkResult> {
+    let script = codes.with_extension("lua");
+    std::fs::write(
+        &script,
+        format!(
+            "local codes = {{}}\nfor line in io.lines({:?}) do codes[#codes + 1] = line end\n\
+             request = function() return wrk.format(\"GET\", \"/s/\" .. codes[math.random(#codes)]) end\n",
+            codes.display().to_string()
+        ),
+    )?;
+    let output = tokio::process::Command::new("wrk")
+        .args([
+            "-t",
+            &args.threads.to_string(),
+            "-c",
+            &args.connections.to_string(),
+            "-d",
+            &format!("{seconds}s"),
+            "--latency",
+            "-H",
+            &format!("User-Agent: {BROWSER}"),
+            "-s",
+        ])
+        .arg(&script)
+        .arg(base)
+        .output()
+        .await
+        .context("run wrk (apt-get install wrk)")?;
+    let text = String::from_utf8_lossy(&output.stdout).into_owned();
+    let mut result = WrkResult::default();
+    for line in text.lines() {
+        let line = line.trim();
+        if let Some(v) = line.strip_prefix("Requests/sec:") {
+            result.per_second = v.trim().parse().unwrap_or(0.0);
+        } else if let Some(v) = line.strip_prefix("50%") {
+            result.p50_ms = millis(v);
+        } else if let Some(v) = line.strip_prefix("99%") {
+            result.p99_ms = millis(v);
+        } else if let Some(v) = line.strip_prefix("Non-2xx or 3xx responses:") {
+            result.not_3xx = v.trim().parse().unwrap_or(0);
+        } else if line.starts_with("Socket errors") {
+            result.socket_errors = true;
+        } else if line.contains(" requests in ") {
+            result.requests = line
+                .split_whitespace()
+                .next()
+                .and_then(|n| n.parse().ok())
+                .unwrap_or(0);
+        }
+    }
+    if result.requests == 0 {
+        bail!(
+            "wrk measured nothing:\n{text}\n{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(result)
+}
+
+fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|kb| kb.parse::<f64>().ok())
+                })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}
+
+async fn count_clicks(database_url: &str) -> anyhow::Result<i64> {
+    Ok(if database_url.starts_with("sqlite:") {
+        let mut conn = sqlx::SqliteConnection::connect(database_url).await?;
+        sqlx::query_scalar("SELECT COUNT(*) FROM clicks")
+            .fetch_one(&mut conn)
+            .await?
+    } else {
+        let mut conn = sqlx::PgConnection::connect(database_url).await?;
+        sqlx::query_scalar("SELECT COUNT(*) FROM clicks")
+            .fetch_one(&mut conn)
+            .await?
+    })
+}
+
+pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let (database_url, pg_database) = match &args.postgres {
+        None => (
+            format!("sqlite://{}", dir.path().join("fanfare.db").display()),
+            None,
+        ),
+        Some(admin) => {
+            let name = format!("fanfare_bench_{}", std::process::id());
+            let mut conn = sqlx::PgConnection::connect(admin).await?;
+            sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+                .execute(&mut conn)
+                .await?;
+            sqlx::query(&format!("CREATE DATABASE {name}"))
+                .execute(&mut conn)
+                .await?;
+            let mut url = reqwest::Url::parse(admin)?;
+            url.set_path(&name);
+            (url.to_string(), Some((admin.clone(), name)))
+        }
+    };
+    let backend = if pg_database.is_some() {
+        "PostgreSQL"
+    } else {
+        "SQLite"
+    };
+
+    let key = create_key(&args.fanfare, &database_url).await?;
+    let (server, base) = start_server(&args.fanfare, &database_url, &[]).await?;
+    let landing = "https://www.example.com/spring?lang=en";
+    let created = reqwest::Client::new()
+        .post(format!("{base}/api/v1/campaigns"))
+        .bearer_auth(&key)
+        .json(&json!({"slug": "bench", "kind": "brand", "landing_url": landing}))
+        .send()
+        .await?;
+    if created.status() != 201 {
+        bail!("cannot create the campaign: {}", created.text().await?);
+    }
+    let started = Instant::now();
+    let keys = seed(&database_url, "bench", args.fans).await?;
+    eprintln!(
+        "seeded {} fans and links in {:.1} s",
+        args.fans,
+        started.elapsed().as_secs_f64()
+    );
+    let hot_codes = dir.path().join("hot.txt");
+    let all_codes = dir.path().join("all.txt");
+    let code = |k: &String| format!("{k}x");
+    std::fs::write(
+        &hot_codes,
+        keys.iter()
+            .take(args.hot)
+            .map(code)
+            .collect::<Vec<_>>()
+            .join("\n"),
+    )?;
+    std::fs::write(
+        &all_codes,
+        keys.iter().map(code).collect::<Vec<_>>().join("\n"),
+    )?;
+    drop(keys);
+
+    let pid = server.id().context("server pid")?;
+    let warm = wrk(&base, &hot_codes, &args, 2).await?;
+    let hot = wrk(&base, &hot_codes, &args, args.seconds).await?;
+    let cold = wrk(&base, &all_codes, &args, args.seconds).await?;
+    let rss = peak_rss_mb(pid);
+    // A graceful stop: what wrk was told is stored must be stored.
+    std::process::Command::new("kill")
+        .args(["-TERM", &pid.to_string()])
+        .status()?;
+    let status = server.wait_with_output().await?.status;
+    let stored = count_clicks(&database_url).await?;
+
+    let mut bare = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["bare", "--location", &format!("{landing}&utm_source=x&utm_medium=social&utm_campaign=bench&utm_content=AAAAAAAAAA&ff_ref=AAAAAAAAAA")])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let bare_base = {
+        use tokio::io::AsyncBufReadExt;
+        let stdout = bare.stdout.take().context("stdout")?;
+        let line = tokio::io::BufReader::new(stdout)
+            .lines()
+            .next_line()
+            .await?
+            .context("bare printed nothing")?;
+        line.strip_prefix("listening on ")
+            .context("bare's first line")?
+            .to_owned()
+    };
+    wrk(&bare_base, &hot_codes, &args, 2).await?;
+    let baseline = wrk(&bare_base, &hot_codes, &args, args.seconds).await?;
+    bare.start_kill()?;
+
+    println!(
+        "backend: {backend}; {} fans seeded; wrk -t{} -c{} -d{}s",
+        args.fans, args.threads, args.connections, args.seconds
+    );
+    println!("phase                          redirects/s   p50 ms   p99 ms   requests   non-3xx");
+    for (name, r) in [
+        ("bare 302 from memory (baseline)", &baseline),
+        ("fanfare, hot (1k links)", &hot),
+        ("fanfare, cold (all links)", &cold),
+    ] {
+        println!(
+            "{name:<32} {:>10.0} {:>8.2} {:>8.2} {:>10} {:>9}{}",
+            r.per_second,
+            r.p50_ms,
+            r.p99_ms,
+            r.requests,
+            r.not_3xx,
+            if r.socket_errors {
+                "  (socket errors)"
+            } else {
+                ""
+            }
+        );
+    }
+    println!(
+        "hot / baseline = {:.3}   cold / baseline = {:.3}",
+        hot.per_second / baseline.per_second,
+        cold.per_second / baseline.per_second
+    );
+    println!("peak RSS of fanfare serve: {rss:.1} MB");
+    let answered =
+        warm.requests + hot.requests + cold.requests - warm.not_3xx - hot.not_3xx - cold.not_3xx;
+    println!(
+        "durability: {answered} redirects answered, {stored} clicks stored (server exit: {status})"
+    );
+    if let Some((admin, name)) = pg_database {
+        let mut conn = sqlx::PgConnection::connect(&admin).await?;
+        sqlx::query(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+            .execute(&mut conn)
+            .await?;
+    }
+    if (stored as u64) < answered {
+        bail!("answered clicks are missing from the database");
+    }
+    Ok(())
+}
