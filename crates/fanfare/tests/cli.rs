@@ -229,6 +229,8 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
     assert!(out.contains("base_url = \"http://127.0.0.1:8080\"  # derived from the bind address"));
     assert!(out.contains("join_burst_limit = 5  # default"), "{out}");
     assert!(out.contains("public_rate_limit = 60  # default"));
+    assert!(out.contains("link_cache_size = 100000  # default"));
+    assert!(out.contains("click_queue = 10000  # default"));
     assert!(out.contains("# trusted_proxy_header: none"));
 
     std::fs::write(
@@ -286,7 +288,17 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
 #[tokio::test]
 async fn bad_configuration_is_refused_with_what_to_fix() {
     let dir = tempfile::tempdir().unwrap();
-    let cases: [(&[&str], &str, &str); 9] = [
+    let cases: [(&[&str], &str, &str); 11] = [
+        (
+            &[],
+            "[share_templates]\nmyspace = \"https://myspace.example/?u={url}\"\n",
+            "not a channel",
+        ),
+        (
+            &[],
+            "[share_templates]\nx = \"javascript:alert(1)//{url}\"\n",
+            "must start with https://",
+        ),
         (&["--join-burst-limit", "0"], "", "at least 1"),
         (&["--public-rate-limit", "lots"], "", "not a whole number"),
         (

@@ -603,3 +603,47 @@ async fn a_lost_database_refuses_clicks_instead_of_losing_them(app: &mut TestApp
     assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE, "{body}");
     assert_eq!(body["error"]["code"], "overloaded");
 }
+
+mod configured {
+    use super::*;
+    use crate::helpers::Backend;
+    use fanfare_core::link::Channel;
+    use fanfare_server::ServerConfig;
+
+    async fn share_templates_from_the_config_replace_the_built_in_ones(backend: Backend) {
+        let mut config = ServerConfig::default();
+        config.share_templates.insert(
+            Channel::X,
+            "https://twitter.com/intent/tweet?u={url}&t={title}".into(),
+        );
+        let Some(app) = TestApp::spawn_with(backend, config).await else {
+            return;
+        };
+        campaign(&app, "templated", json!({})).await;
+        let ada = join(&app, "templated", json!({"name": "Ada"}), "ua-ada").await;
+        let response = click(ada["share_urls"]["x"].as_str().unwrap(), Some(HUMAN)).await;
+        let intent = location(&response);
+        assert_eq!(intent.host_str(), Some("twitter.com"));
+        assert_eq!(query(&intent, "t").as_deref(), Some("Spring & co"));
+        assert_eq!(query(&intent, "u").as_deref(), ada["links"]["x"].as_str());
+        // Channels without an override keep the built-in template.
+        let response = click(ada["share_urls"]["linkedin"].as_str().unwrap(), Some(HUMAN)).await;
+        assert_eq!(location(&response).host_str(), Some("www.linkedin.com"));
+        app.cleanup().await;
+    }
+
+    mod share_templates {
+        #[tokio::test]
+        async fn sqlite() {
+            super::share_templates_from_the_config_replace_the_built_in_ones(super::Backend::Sqlite)
+                .await
+        }
+        #[tokio::test]
+        async fn postgres() {
+            super::share_templates_from_the_config_replace_the_built_in_ones(
+                super::Backend::Postgres,
+            )
+            .await
+        }
+    }
+}
