@@ -42,6 +42,9 @@ impl SqliteStore {
             // Deleted or overwritten content is zeroed instead of left in free space, so an
             // erased fan's name cannot be read back from the file.
             .pragma("secure_delete", "ON")
+            // 16 MiB of page cache per connection (SQLite's default is 2 MiB): the pages the
+            // click writer and link lookups touch stay in memory instead of being read again.
+            .pragma("cache_size", "-16384")
             .busy_timeout(Duration::from_secs(5));
         let path = options.get_filename().display().to_string();
         let pool = SqlitePoolOptions::new()
