@@ -187,6 +187,17 @@ impl TestApp {
         out
     }
 
+    /// The SQLite file, for tests that need a second connection to it.
+    pub fn sqlite_url(&self) -> Option<String> {
+        match &self.database {
+            Database::Sqlite(dir) => Some(format!(
+                "sqlite://{}",
+                dir.path().join("fanfare.db").display()
+            )),
+            Database::Postgres(_) => None,
+        }
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
     }

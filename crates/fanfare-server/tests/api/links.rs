@@ -632,6 +632,77 @@ mod configured {
         app.cleanup().await;
     }
 
+    /// A full queue is refused with 503 after a short wait, counted, and nothing answered 302 is
+    /// lost. The writer is held up by another connection's write lock on the SQLite file.
+    #[tokio::test]
+    async fn a_full_click_queue_answers_503_and_counts_it() {
+        use sqlx::Connection;
+        let config = ServerConfig {
+            click_queue: 1,
+            ..ServerConfig::default()
+        };
+        let app = TestApp::spawn_with(Backend::Sqlite, config).await.unwrap();
+        campaign(&app, "full", json!({})).await;
+        let ada = join(&app, "full", json!({"name": "Ada"}), "ua-ada").await;
+        let link = ada["links"]["x"].as_str().unwrap().to_owned();
+        let mut blocker = sqlx::SqliteConnection::connect(&app.sqlite_url().unwrap())
+            .await
+            .unwrap();
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut blocker)
+            .await
+            .unwrap();
+        let clicks: Vec<_> = (0..6)
+            .map(|i| {
+                let link = link.clone();
+                tokio::spawn(async move {
+                    let response = click(&link, Some(&format!("{HUMAN} v{i}"))).await;
+                    (
+                        response.status(),
+                        response.headers().get("retry-after").cloned(),
+                    )
+                })
+            })
+            .collect();
+        tokio::time::sleep(std::time::Duration::from_millis(1500)).await;
+        sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+        let (mut found, mut refused) = (0, 0);
+        for c in clicks {
+            match c.await.unwrap() {
+                (StatusCode::FOUND, _) => found += 1,
+                (StatusCode::SERVICE_UNAVAILABLE, Some(retry)) => {
+                    assert_eq!(retry, "1");
+                    refused += 1;
+                }
+                other => panic!("unexpected {other:?}"),
+            }
+        }
+        assert!(
+            found >= 1 && refused >= 1,
+            "found {found}, refused {refused}"
+        );
+        let metrics = app
+            .client
+            .get(app.url("/metrics"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(
+            metrics.contains(&format!("fanfare_clicks_refused_overload_total {refused}")),
+            "{metrics}"
+        );
+        let s = stats(&app, "full", &key_of(&link)).await;
+        assert_eq!(
+            channel_stats(&s, "x")["clicks"],
+            found,
+            "every 302 is stored, no refused click is"
+        );
+        app.cleanup().await;
+    }
+
     mod share_templates {
         #[tokio::test]
         async fn sqlite() {
