@@ -13,15 +13,16 @@ use fanfare_core::link::{Channel, LinkKey};
 use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::AppState;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::fans::visiting;
+use crate::pagination::{self, Listing, PageParams};
 use crate::visitor::Client;
-use crate::{AppState, pagination};
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
 pub const MAX_PAGE_SIZE: u32 = 200;
@@ -156,21 +157,6 @@ pub struct PublicCampaignView {
     pub share_urls: BTreeMap<Channel, String>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct CampaignPage {
-    pub items: Vec<CampaignView>,
-    /// Pass as `cursor` to get the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct ListParams {
-    /// 1 to 200; default 50.
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
-}
-
 pub(crate) fn parse_slug_path(value: &str) -> ApiResult<Slug> {
     Slug::parse(value).map_err(|e| ApiError::InvalidPath {
         code: e.code,
@@ -237,29 +223,26 @@ async fn create_campaign(
 
 /// List campaigns in creation order, page by page.
 #[utoipa::path(get, path = "/api/v1/campaigns", tag = "campaigns",
-    params(ListParams),
+    description = "At most 200 per page (default 50).",
+    params(PageParams),
     responses(
-        (status = 200, body = CampaignPage),
+        (status = 200, body = Listing<CampaignView>),
         (status = 400, description = "Bad limit or cursor", body = ErrorBody),
         (status = 401, body = ErrorBody),
     ),
     security(("api_key" = [])))]
 async fn list_campaigns(
     State(state): State<AppState>,
-    ApiQuery(params): ApiQuery<ListParams>,
-) -> ApiResult<ApiJson<CampaignPage>> {
-    let page = pagination::requested(
-        params.limit,
-        params.cursor.as_deref(),
-        DEFAULT_PAGE_SIZE,
-        MAX_PAGE_SIZE,
-    )?;
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<ApiJson<Listing<CampaignView>>> {
+    let page = pagination::requested(&params, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
     let campaigns = state.store.list_campaigns(pagination::probe(page)).await?;
-    let (campaigns, next_cursor) = pagination::split(campaigns, page, |c| c.id);
-    Ok(ApiJson(CampaignPage {
-        items: campaigns.into_iter().map(CampaignView::from).collect(),
-        next_cursor,
-    }))
+    Ok(ApiJson(pagination::listing(
+        campaigns,
+        page,
+        |c| c.id,
+        CampaignView::from,
+    )))
 }
 
 /// Read one campaign.

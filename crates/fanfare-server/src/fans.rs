@@ -18,17 +18,18 @@ use fanfare_core::fan::{
 };
 use fanfare_store::{NewFan, Page, StoreError, now};
 use serde::{Deserialize, Serialize};
-use utoipa::{IntoParams, ToSchema};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::AppState;
 use crate::auth::bearer_from_headers;
 use crate::campaigns::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::links::link_urls;
+use crate::pagination::{self, Listing, PageParams};
 use crate::visitor::Client;
-use crate::{AppState, pagination};
 use fanfare_core::link::{Channel, LinkKey};
 use std::collections::BTreeMap;
 
@@ -147,21 +148,6 @@ impl From<Fan> for FanView {
             joined_at: fan.joined_at,
         }
     }
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct FanPage {
-    pub items: Vec<FanView>,
-    /// Pass as `cursor` for the next page; `null` on the last page.
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct FanListParams {
-    /// 1 to 1000; default 100.
-    pub limit: Option<u32>,
-    /// `next_cursor` of the previous page.
-    pub cursor: Option<String>,
 }
 
 /// Resolves the campaign, hashes the visitor and applies the per-visitor limit: the common start
@@ -397,9 +383,10 @@ async fn record_view(
 
 /// List a campaign's fans (not those who left), oldest first.
 #[utoipa::path(get, path = "/api/v1/campaigns/{slug}/fans", tag = "fans",
-    params(("slug" = String, Path, description = "The campaign's slug"), FanListParams),
+    description = "At most 1000 per page (default 100).",
+    params(("slug" = String, Path, description = "The campaign's slug"), PageParams),
     responses(
-        (status = 200, body = FanPage),
+        (status = 200, body = Listing<FanView>),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -408,24 +395,20 @@ async fn record_view(
 async fn list_fans(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
-    ApiQuery(params): ApiQuery<FanListParams>,
-) -> ApiResult<ApiJson<FanPage>> {
-    let page = pagination::requested(
-        params.limit,
-        params.cursor.as_deref(),
-        DEFAULT_PAGE_SIZE,
-        MAX_PAGE_SIZE,
-    )?;
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<ApiJson<Listing<FanView>>> {
+    let page = pagination::requested(&params, DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE)?;
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let fans = state
         .store
         .list_fans(campaign.id, pagination::probe(page))
         .await?;
-    let (fans, next_cursor) = pagination::split(fans, page, |f| f.id);
-    Ok(ApiJson(FanPage {
-        items: fans.into_iter().map(FanView::from).collect(),
-        next_cursor,
-    }))
+    Ok(ApiJson(pagination::listing(
+        fans,
+        page,
+        |f| f.id,
+        FanView::from,
+    )))
 }
 
 /// A spreadsheet cell may not start with these: Excel and LibreOffice would run it as a formula

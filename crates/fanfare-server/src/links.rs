@@ -24,12 +24,13 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::AppState;
 use crate::campaigns::{find, parse_slug_path};
 use crate::clicks::ClickRefused;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::pagination::{self, Listing, PageParams};
 use crate::visitor::Client;
-use crate::{AppState, pagination};
 
 /// Asks search engines not to index redirects and link pages.
 const X_ROBOTS_TAG: header::HeaderName = header::HeaderName::from_static("x-robots-tag");
@@ -512,19 +513,6 @@ pub struct LinkView {
     pub stats: Vec<ChannelStatsView>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct LinkPage {
-    pub items: Vec<LinkView>,
-    pub next_cursor: Option<String>,
-}
-
-#[derive(Debug, Deserialize, IntoParams)]
-pub struct LinkListParams {
-    /// 1 to 500; default 100.
-    pub limit: Option<u32>,
-    pub cursor: Option<String>,
-}
-
 fn link_view(state: &AppState, campaign: &Campaign, report: LinkReport) -> LinkView {
     let LinkRecord {
         key,
@@ -559,9 +547,10 @@ fn link_view(state: &AppState, campaign: &Campaign, report: LinkReport) -> LinkV
 
 /// A campaign's links with clicks, unique clicks, shares and fans brought per channel.
 #[utoipa::path(get, path = "/api/v1/campaigns/{slug}/links", tag = "links",
-    params(("slug" = String, Path, description = "The campaign's slug"), LinkListParams),
+    description = "At most 500 per page (default 100).",
+    params(("slug" = String, Path, description = "The campaign's slug"), PageParams),
     responses(
-        (status = 200, body = LinkPage),
+        (status = 200, body = Listing<LinkView>),
         (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody),
         (status = 404, body = ErrorBody),
@@ -570,22 +559,20 @@ fn link_view(state: &AppState, campaign: &Campaign, report: LinkReport) -> LinkV
 async fn list_links(
     State(state): State<AppState>,
     ApiPath(slug): ApiPath<String>,
-    ApiQuery(params): ApiQuery<LinkListParams>,
-) -> ApiResult<ApiJson<LinkPage>> {
-    let page = pagination::requested(params.limit, params.cursor.as_deref(), 100, 500)?;
+    ApiQuery(params): ApiQuery<PageParams>,
+) -> ApiResult<ApiJson<Listing<LinkView>>> {
+    let page = pagination::requested(&params, 100, 500)?;
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let reports = state
         .store
         .link_reports(campaign.id, pagination::probe(page))
         .await?;
-    let (reports, next_cursor) = pagination::split(reports, page, |r| r.link.id);
-    Ok(ApiJson(LinkPage {
-        items: reports
-            .into_iter()
-            .map(|r| link_view(&state, &campaign, r))
-            .collect(),
-        next_cursor,
-    }))
+    Ok(ApiJson(pagination::listing(
+        reports,
+        page,
+        |r| r.link.id,
+        |r| link_view(&state, &campaign, r),
+    )))
 }
 
 /// Create a link to a page of the campaign's site.
