@@ -11,7 +11,7 @@ use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
-use crate::{NewFan, Page, Store, StoreError, now};
+use crate::{NewClick, NewFan, Page, Store, StoreError, now};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
 /// connection pool on the same data, as after a restart.
@@ -45,6 +45,9 @@ macro_rules! conformance_tests {
             the_visitor_salt_is_shared_and_rotates,
             visitors_are_unique_per_day_and_event,
             deleting_a_campaign_deletes_its_fans,
+            links_resolve_to_their_campaign_and_owner,
+            the_anonymous_link_is_made_once,
+            clicks_and_shares_add_up_per_link_and_channel,
         );
     };
     (@each $make:path; $($scenario:ident),* $(,)?) => {
@@ -752,4 +755,201 @@ pub async fn deleting_a_campaign_deletes_its_fans(harness: &impl Harness) {
     );
     let again = campaign_id(&store, "doomed").await;
     assert_eq!(store.count_fans(again).await.expect("count"), 0);
+}
+
+fn new_click(link_id: i64, channel: Channel, visitor: &str, agent: Agent) -> NewClick {
+    NewClick {
+        link_id,
+        channel,
+        at: now(),
+        visitor_hash: visitor.to_owned(),
+        agent,
+        qr: channel == Channel::Qr,
+        referrer_host: Some("news.example".into()),
+        device: Device::Mobile,
+    }
+}
+
+pub async fn links_resolve_to_their_campaign_and_owner(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "linked").await;
+    let fan = join(&store, new_fan(campaign, "Ada", None, None)).await;
+    let key = fan.link_key.clone().expect("a fan has a personal link");
+    let target = store.find_link(&key).await.expect("find").expect("found");
+    assert_eq!(target.campaign_id, campaign);
+    assert_eq!(target.campaign_slug, "linked");
+    assert_eq!(
+        target.target_url, "https://example.com/",
+        "the landing URL when the link has none"
+    );
+    assert_eq!(
+        target.ref_code,
+        fan.ref_code.as_ref().map(ToString::to_string)
+    );
+    assert!(!target.disabled);
+
+    let custom = store
+        .create_link(
+            campaign,
+            &LinkKey::generate(),
+            "https://example.com/page?x=1",
+        )
+        .await
+        .expect("create");
+    let custom_target = store
+        .find_link(&custom.key)
+        .await
+        .expect("find")
+        .expect("found");
+    assert_eq!(custom_target.target_url, "https://example.com/page?x=1");
+    assert_eq!(custom_target.ref_code, None);
+    assert!(matches!(
+        store
+            .create_link(campaign, &custom.key, "https://example.com/")
+            .await,
+        Err(StoreError::Conflict(_))
+    ));
+
+    let other = campaign_id(&store, "unrelated").await;
+    assert!(
+        !store
+            .disable_link(other, &custom.key)
+            .await
+            .expect("disable"),
+        "another campaign's link"
+    );
+    assert!(
+        store
+            .disable_link(campaign, &custom.key)
+            .await
+            .expect("disable")
+    );
+    assert!(
+        store
+            .find_link(&custom.key)
+            .await
+            .expect("find")
+            .expect("found")
+            .disabled
+    );
+    assert!(
+        store
+            .find_link(&LinkKey::generate())
+            .await
+            .expect("find")
+            .is_none()
+    );
+
+    store.erase_fan(fan.id).await.expect("erase");
+    let after = store
+        .find_link(&key)
+        .await
+        .expect("find")
+        .expect("the link keeps working");
+    assert_eq!(
+        after.ref_code, None,
+        "but credits nobody once its owner is erased"
+    );
+}
+
+pub async fn the_anonymous_link_is_made_once(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "anonymous").await;
+    let first = LinkKey::generate();
+    assert_eq!(
+        store.anonymous_link(campaign, &first).await.expect("make"),
+        first
+    );
+    let again = store
+        .anonymous_link(campaign, &LinkKey::generate())
+        .await
+        .expect("read");
+    assert_eq!(
+        again, first,
+        "a second candidate does not replace the first"
+    );
+    let target = store.find_link(&first).await.expect("find").expect("found");
+    assert_eq!(target.ref_code, None);
+}
+
+pub async fn clicks_and_shares_add_up_per_link_and_channel(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "counted-clicks").await;
+    let ada = join(&store, new_fan(campaign, "Ada", None, None)).await;
+    let link = store
+        .find_link(ada.link_key.as_ref().expect("key"))
+        .await
+        .expect("find")
+        .expect("found");
+    let batch = vec![
+        new_click(link.link_id, Channel::X, "v1", Agent::Human),
+        new_click(link.link_id, Channel::X, "v1", Agent::Human),
+        new_click(link.link_id, Channel::X, "v2", Agent::Human),
+        new_click(link.link_id, Channel::X, "bot", Agent::Bot),
+        new_click(link.link_id, Channel::X, "fb", Agent::Preview),
+        new_click(link.link_id, Channel::Qr, "v1", Agent::Human),
+    ];
+    store.record_clicks(&batch).await.expect("record");
+    store
+        .record_clicks(&[new_click(link.link_id, Channel::X, "v2", Agent::Human)])
+        .await
+        .expect("record");
+    store
+        .record_share(link.link_id, Channel::X, now())
+        .await
+        .expect("share");
+    store
+        .record_share(link.link_id, Channel::Email, now())
+        .await
+        .expect("share");
+    // A fan brought through Ada's X link, and one through it who is flagged (left out).
+    let mut brought = new_fan(campaign, "Bob", None, Some(&ada));
+    brought.channel = Some(Channel::X);
+    join(&store, brought).await;
+    let mut flagged = new_fan(campaign, "Sock", None, Some(&ada));
+    flagged.channel = Some(Channel::X);
+    flagged.flags = vec![FraudFlag::SelfReferral];
+    join(&store, flagged).await;
+
+    let reports = store
+        .link_reports(
+            campaign,
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .await
+        .expect("reports");
+    let report = reports
+        .iter()
+        .find(|r| r.link.id == link.link_id)
+        .expect("Ada's link is listed");
+    let get = |channel: Channel| {
+        report
+            .channels
+            .iter()
+            .find(|(c, _)| *c == channel)
+            .map(|(_, s)| s.clone())
+            .unwrap_or_default()
+    };
+    let x = get(Channel::X);
+    assert_eq!(
+        (x.clicks, x.unique_clicks, x.bot_clicks),
+        (4, 2, 2),
+        "humans, visitors, bots"
+    );
+    assert_eq!((x.shares, x.fans), (1, 1));
+    let qr = get(Channel::Qr);
+    assert_eq!((qr.clicks, qr.qr_clicks, qr.unique_clicks), (1, 1, 1));
+    assert_eq!(get(Channel::Email).shares, 1);
+    assert_eq!(
+        report.link.fan_ref_code,
+        ada.ref_code.as_ref().map(ToString::to_string)
+    );
+    assert_eq!(
+        report.channels.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
+        [Channel::X, Channel::Email, Channel::Qr],
+        "channel order"
+    );
 }
