@@ -35,7 +35,7 @@ CREATE TABLE link_stats (
 -- Every click, kept raw so that it can be re-sliced later. No secondary index: each one would
 -- be paid on every click; reports read link_stats, and re-slicing scans by id (time order).
 CREATE TABLE clicks (
-    id            INTEGER PRIMARY KEY AUTOINCREMENT,
+    id            INTEGER PRIMARY KEY, -- no AUTOINCREMENT: it would write sqlite_sequence on every click
     link_id       INTEGER NOT NULL REFERENCES links (id) ON DELETE CASCADE,
     channel       TEXT NOT NULL,
     at            TEXT NOT NULL,
