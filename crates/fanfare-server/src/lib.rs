@@ -233,8 +233,13 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
         .observe_request(method.as_str(), &route, status, elapsed);
     let _entered = span.enter();
     let latency_ms = elapsed.as_secs_f64() * 1000.0;
-    if route.starts_with("/healthz") || route.starts_with("/readyz") || route == "/metrics" {
-        // Probes hit these every few seconds; keep them out of the default log.
+    if route.starts_with("/healthz")
+        || route.starts_with("/readyz")
+        || route == "/metrics"
+        || route.starts_with("/s/")
+    {
+        // Probes hit these every few seconds, and redirects thousands of times a second (they
+        // are counted in /metrics and stored as clicks); keep them out of the default log.
         tracing::debug!(latency_ms, "request finished");
     } else {
         tracing::info!(latency_ms, "request finished");
