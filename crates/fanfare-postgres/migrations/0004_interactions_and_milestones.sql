@@ -26,7 +26,7 @@ CREATE INDEX interactions_by_fan ON interactions (fan_id);
 CREATE TABLE milestones (
     campaign_id BIGINT NOT NULL REFERENCES campaigns (id) ON DELETE CASCADE,
     fan_id      BIGINT NOT NULL REFERENCES fans (id) ON DELETE CASCADE,
-    threshold   INTEGER NOT NULL,
+    threshold   BIGINT NOT NULL,
     reward      TEXT NOT NULL,
     reached_at  TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (fan_id, threshold)

@@ -9,12 +9,14 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
+use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, Status};
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, LinkKey};
 use fanfare_store::{
-    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT, LINK_SELECT,
-    LINK_TARGET_SELECT, LinkRecord, LinkReport, LinkTarget, NewClick, NewFan, Page, Store,
-    StoreError, StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredLink,
+    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT, GraphFan,
+    INTERACTION_SELECT, Interaction, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord, LinkReport,
+    LinkTarget, MilestoneRecord, NewClick, NewFan, NewInteraction, Page, Store, StoreError,
+    StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction, StoredLink,
     StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, redact_url, values_list,
 };
 use sqlx::Connection;
@@ -347,6 +349,7 @@ impl Store for PostgresStore {
     }
 
     async fn erase_fan(&self, fan_id: i64) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let done = sqlx::query(
             "UPDATE fans SET ref_code = NULL, token_hash = NULL, name = NULL, email = NULL, \
              mailbox = NULL, visitor_hash = NULL, erased_at = $1 \
@@ -354,9 +357,21 @@ impl Store for PostgresStore {
         )
         .bind(now())
         .bind(fan_id)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        // What the fan wrote goes too; their reactions stay as anonymous counts.
+        sqlx::query(
+            "UPDATE interactions SET body = NULL, url = NULL, display_name = NULL, \
+             status = CASE WHEN kind = 'reaction' THEN status ELSE 'rejected' END, \
+             reason = CASE WHEN kind = 'reaction' THEN reason ELSE 'erased' END \
+             WHERE fan_id = $1",
+        )
+        .bind(fan_id)
+        .execute(&mut *tx)
+        .await
+        .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -646,6 +661,269 @@ impl Store for PostgresStore {
             reports.push(link_report(link.into_record()?, rows));
         }
         Ok(reports)
+    }
+
+    async fn engagement_settings(&self, campaign_id: i64) -> Result<String, StoreError> {
+        sqlx::query_scalar("SELECT engagement::text FROM campaigns WHERE id = $1")
+            .bind(campaign_id)
+            .fetch_one(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn set_engagement_settings(
+        &self,
+        campaign_id: i64,
+        json: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query("UPDATE campaigns SET engagement = $1::jsonb WHERE id = $2")
+            .bind(json)
+            .bind(campaign_id)
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn add_interaction(&self, new: &NewInteraction) -> Result<Interaction, StoreError> {
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO interactions (campaign_id, fan_id, kind, reaction, target_id, body, url, \
+             display_name, status, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
+        )
+        .bind(new.campaign_id)
+        .bind(new.fan_id)
+        .bind(new.kind.as_str())
+        .bind(new.reaction.map(|r| r.as_str()))
+        .bind(new.target_id)
+        .bind(new.body.as_deref())
+        .bind(new.url.as_deref())
+        .bind(new.display_name.as_deref())
+        .bind(new.status.as_str())
+        .bind(new.reason.as_deref())
+        .bind(new.created_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|e| map_sqlx_error(e, "reaction"))?;
+        self.get_interaction(new.campaign_id, id)
+            .await?
+            .ok_or_else(|| StoreError::Database(format!("interaction {id} vanished")))
+    }
+
+    async fn get_interaction(
+        &self,
+        campaign_id: i64,
+        id: i64,
+    ) -> Result<Option<Interaction>, StoreError> {
+        let row: Option<StoredInteraction> = sqlx::query_as(&format!(
+            "{INTERACTION_SELECT} WHERE i.campaign_id = $1 AND i.id = $2"
+        ))
+        .bind(campaign_id)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(db_error)?;
+        row.map(StoredInteraction::into_interaction).transpose()
+    }
+
+    async fn remove_reaction(
+        &self,
+        fan_id: i64,
+        reaction: Reaction,
+        target_id: Option<i64>,
+    ) -> Result<bool, StoreError> {
+        let done = sqlx::query(
+            "DELETE FROM interactions WHERE fan_id = $1 AND kind = 'reaction' AND reaction = $2 \
+             AND COALESCE(target_id, 0) = $3",
+        )
+        .bind(fan_id)
+        .bind(reaction.as_str())
+        .bind(target_id.unwrap_or(0))
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn moderate_interaction(
+        &self,
+        campaign_id: i64,
+        id: i64,
+        status: Status,
+        reason: Option<&str>,
+    ) -> Result<Option<Interaction>, StoreError> {
+        let done = sqlx::query(
+            "UPDATE interactions SET status = $1, reason = $2, moderated_at = $3 \
+             WHERE campaign_id = $4 AND id = $5 AND kind <> 'reaction'",
+        )
+        .bind(status.as_str())
+        .bind(reason)
+        .bind(now())
+        .bind(campaign_id)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(db_error)?;
+        if done.rows_affected() == 0 {
+            return Ok(None);
+        }
+        self.get_interaction(campaign_id, id).await
+    }
+
+    async fn list_interactions(
+        &self,
+        campaign_id: i64,
+        kind: InteractionKind,
+        statuses: &[Status],
+        page: Page,
+    ) -> Result<Vec<Interaction>, StoreError> {
+        let wanted = (3..3 + statuses.len().max(1))
+            .map(|n| format!("${n}"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let next = 3 + statuses.len().max(1);
+        let sql = format!(
+            "{INTERACTION_SELECT} WHERE i.campaign_id = $1 AND i.kind = $2 AND i.status IN ({wanted}) \
+             AND i.id < ${next} ORDER BY i.id DESC LIMIT ${}",
+            next + 1
+        );
+        let mut query = sqlx::query_as::<_, StoredInteraction>(&sql)
+            .bind(campaign_id)
+            .bind(kind.as_str());
+        for status in statuses {
+            query = query.bind(status.as_str());
+        }
+        if statuses.is_empty() {
+            query = query.bind("");
+        }
+        let rows = query
+            .bind(page.after.unwrap_or(i64::MAX))
+            .bind(i64::from(page.limit))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        rows.into_iter()
+            .map(StoredInteraction::into_interaction)
+            .collect()
+    }
+
+    async fn fan_interactions(&self, fan_id: i64) -> Result<Vec<Interaction>, StoreError> {
+        let rows: Vec<StoredInteraction> = sqlx::query_as(&format!(
+            "{INTERACTION_SELECT} WHERE i.fan_id = $1 ORDER BY i.id DESC LIMIT 500"
+        ))
+        .bind(fan_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        rows.into_iter()
+            .map(StoredInteraction::into_interaction)
+            .collect()
+    }
+
+    async fn activity(&self, campaign_id: i64) -> Result<Vec<(i64, Activity)>, StoreError> {
+        let rows: Vec<(i64, i64, i64, i64)> = sqlx::query_as(
+            "SELECT fan_id, \
+             SUM(CASE WHEN kind = 'reaction' THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN kind = 'comment' AND status IN ('published', 'approved') THEN 1 ELSE 0 END), \
+             SUM(CASE WHEN kind = 'creation' AND status = 'approved' THEN 1 ELSE 0 END) \
+             FROM interactions WHERE campaign_id = $1 GROUP BY fan_id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(fan, reactions, comments, creations)| {
+                (
+                    fan,
+                    Activity {
+                        reactions: reactions.unsigned_abs(),
+                        comments: comments.unsigned_abs(),
+                        approved_creations: creations.unsigned_abs(),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    async fn reactions_per_creation(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<(i64, u64)>, StoreError> {
+        let rows: Vec<(i64, i64)> = sqlx::query_as(
+            "SELECT target_id, COUNT(*) FROM interactions WHERE campaign_id = $1 \
+             AND kind = 'reaction' AND target_id IS NOT NULL GROUP BY target_id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, n)| (id, n.unsigned_abs()))
+            .collect())
+    }
+
+    async fn referral_graph(&self, campaign_id: i64) -> Result<Vec<GraphFan>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, referrer_id, flags <> '[]'::jsonb AS flagged, erased_at IS NOT NULL AS erased, \
+             ref_code, name, joined_at FROM fans WHERE campaign_id = $1 ORDER BY id",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn count_referred(&self, fan_id: i64) -> Result<u64, StoreError> {
+        let count: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM fans WHERE referrer_id = $1 AND flags = '[]'::jsonb",
+        )
+        .bind(fan_id)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(db_error)?;
+        Ok(count.unsigned_abs())
+    }
+
+    async fn award_milestones(
+        &self,
+        campaign_id: i64,
+        fan_id: i64,
+        reached: &[Milestone],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<u64>, StoreError> {
+        let mut awarded = Vec::new();
+        for milestone in reached {
+            let done = sqlx::query(
+                "INSERT INTO milestones (campaign_id, fan_id, threshold, reward, reached_at) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(campaign_id)
+            .bind(fan_id)
+            .bind(i64::try_from(milestone.threshold).unwrap_or(i64::MAX))
+            .bind(&milestone.reward)
+            .bind(at)
+            .execute(&self.pool)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() > 0 {
+                awarded.push(milestone.threshold);
+            }
+        }
+        Ok(awarded)
+    }
+
+    async fn list_milestones(&self, campaign_id: i64) -> Result<Vec<MilestoneRecord>, StoreError> {
+        sqlx::query_as(
+            "SELECT m.fan_id, f.ref_code AS fan_ref_code, m.threshold, m.reward, m.reached_at \
+             FROM milestones m JOIN fans f ON f.id = m.fan_id WHERE m.campaign_id = $1 \
+             ORDER BY m.reached_at, m.fan_id, m.threshold",
+        )
+        .bind(campaign_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
     }
 }
 

@@ -8,6 +8,7 @@ use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
+use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, Status};
 use fanfare_core::fan::{Fan, FraudFlag, RefCode, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
@@ -193,6 +194,187 @@ pub trait Store: Send + Sync + 'static {
         campaign_id: i64,
         page: Page,
     ) -> Result<Vec<LinkReport>, StoreError>;
+
+    /// The campaign's engagement settings as stored (JSON; `{}` until set).
+    async fn engagement_settings(&self, campaign_id: i64) -> Result<String, StoreError>;
+
+    async fn set_engagement_settings(&self, campaign_id: i64, json: &str)
+    -> Result<(), StoreError>;
+
+    /// Stores an interaction. `Conflict("reaction")` if the fan already gave this reaction to
+    /// the same target.
+    async fn add_interaction(&self, new: &NewInteraction) -> Result<Interaction, StoreError>;
+
+    async fn get_interaction(
+        &self,
+        campaign_id: i64,
+        id: i64,
+    ) -> Result<Option<Interaction>, StoreError>;
+
+    /// Takes a reaction back; `false` if the fan had not given it.
+    async fn remove_reaction(
+        &self,
+        fan_id: i64,
+        reaction: Reaction,
+        target_id: Option<i64>,
+    ) -> Result<bool, StoreError>;
+
+    /// A moderator's (or rule's) decision; `None` if the campaign has no such interaction.
+    async fn moderate_interaction(
+        &self,
+        campaign_id: i64,
+        id: i64,
+        status: Status,
+        reason: Option<&str>,
+    ) -> Result<Option<Interaction>, StoreError>;
+
+    /// Interactions of one kind in the given statuses, newest first; `Page::after` is the id
+    /// of the last one seen (the next page holds older ones).
+    async fn list_interactions(
+        &self,
+        campaign_id: i64,
+        kind: InteractionKind,
+        statuses: &[Status],
+        page: Page,
+    ) -> Result<Vec<Interaction>, StoreError>;
+
+    /// A fan's own interactions, newest first.
+    async fn fan_interactions(&self, fan_id: i64) -> Result<Vec<Interaction>, StoreError>;
+
+    /// Per fan: reactions, public comments, approved creations.
+    async fn activity(&self, campaign_id: i64) -> Result<Vec<(i64, Activity)>, StoreError>;
+
+    /// Reactions per creation of the campaign (for the "hot" ranking).
+    async fn reactions_per_creation(&self, campaign_id: i64)
+    -> Result<Vec<(i64, u64)>, StoreError>;
+
+    /// Every fan of the campaign as a node of the referral forest, oldest first.
+    async fn referral_graph(&self, campaign_id: i64) -> Result<Vec<GraphFan>, StoreError>;
+
+    /// Fans a fan referred directly, flagged ones left out.
+    async fn count_referred(&self, fan_id: i64) -> Result<u64, StoreError>;
+
+    /// Records the milestones a fan has reached; returns the thresholds recorded by this call
+    /// (each is recorded once, whatever races).
+    async fn award_milestones(
+        &self,
+        campaign_id: i64,
+        fan_id: i64,
+        reached: &[Milestone],
+        at: DateTime<Utc>,
+    ) -> Result<Vec<u64>, StoreError>;
+
+    async fn list_milestones(&self, campaign_id: i64) -> Result<Vec<MilestoneRecord>, StoreError>;
+}
+
+/// A comment, creation or reaction about to be stored (already moderated by the rules).
+#[derive(Debug, Clone)]
+pub struct NewInteraction {
+    pub campaign_id: i64,
+    pub fan_id: i64,
+    pub kind: InteractionKind,
+    pub reaction: Option<Reaction>,
+    pub target_id: Option<i64>,
+    pub body: Option<String>,
+    pub url: Option<String>,
+    pub display_name: Option<String>,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Interaction {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub fan_id: i64,
+    pub fan_ref_code: Option<String>,
+    pub fan_name: Option<String>,
+    pub kind: InteractionKind,
+    pub reaction: Option<Reaction>,
+    pub target_id: Option<i64>,
+    pub body: Option<String>,
+    pub url: Option<String>,
+    pub display_name: Option<String>,
+    pub status: Status,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub moderated_at: Option<DateTime<Utc>>,
+}
+
+/// Reads [`StoredInteraction`]s; callers append `WHERE …`.
+pub const INTERACTION_SELECT: &str = "SELECT i.id, i.campaign_id, i.fan_id, \
+     f.ref_code AS fan_ref_code, f.name AS fan_name, i.kind, i.reaction, i.target_id, i.body, \
+     i.url, i.display_name, i.status, i.reason, i.created_at, i.moderated_at \
+     FROM interactions i JOIN fans f ON f.id = i.fan_id";
+
+#[derive(Debug, Clone)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct StoredInteraction {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub fan_id: i64,
+    pub fan_ref_code: Option<String>,
+    pub fan_name: Option<String>,
+    pub kind: String,
+    pub reaction: Option<String>,
+    pub target_id: Option<i64>,
+    pub body: Option<String>,
+    pub url: Option<String>,
+    pub display_name: Option<String>,
+    pub status: String,
+    pub reason: Option<String>,
+    pub created_at: DateTime<Utc>,
+    pub moderated_at: Option<DateTime<Utc>>,
+}
+
+impl StoredInteraction {
+    pub fn into_interaction(self) -> Result<Interaction, StoreError> {
+        let corrupt = |what: &str| StoreError::Corrupt(format!("interaction {}: {what}", self.id));
+        Ok(Interaction {
+            kind: InteractionKind::parse(&self.kind).ok_or_else(|| corrupt("kind"))?,
+            status: Status::parse(&self.status).ok_or_else(|| corrupt("status"))?,
+            reaction: match &self.reaction {
+                Some(r) => Some(Reaction::parse(r).ok_or_else(|| corrupt("reaction"))?),
+                None => None,
+            },
+            id: self.id,
+            campaign_id: self.campaign_id,
+            fan_id: self.fan_id,
+            fan_ref_code: self.fan_ref_code,
+            fan_name: self.fan_name,
+            target_id: self.target_id,
+            body: self.body,
+            url: self.url,
+            display_name: self.display_name,
+            reason: self.reason,
+            created_at: self.created_at,
+            moderated_at: self.moderated_at,
+        })
+    }
+}
+
+/// A fan as a node of the referral forest, with what a leaderboard shows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct GraphFan {
+    pub id: i64,
+    pub referrer_id: Option<i64>,
+    pub flagged: bool,
+    pub erased: bool,
+    pub ref_code: Option<String>,
+    pub name: Option<String>,
+    pub joined_at: DateTime<Utc>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct MilestoneRecord {
+    pub fan_id: i64,
+    pub fan_ref_code: Option<String>,
+    pub threshold: i64,
+    pub reward: String,
+    pub reached_at: DateTime<Utc>,
 }
 
 /// What a click needs to know about a link.
