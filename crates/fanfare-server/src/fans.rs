@@ -13,8 +13,7 @@ use chrono::{DateTime, Duration, Utc};
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::Campaign;
 use fanfare_core::fan::{
-    Email, Fan, FraudFlag, MEMBER_TOKEN_PREFIX, RefCode, Secret, VisitorEvent, hash_secret,
-    parse_name,
+    Email, Fan, FraudFlag, MEMBER_TOKEN_PREFIX, RefCode, Secret, VisitorEvent, parse_name,
 };
 use fanfare_store::{NewFan, Page, StoreError, now};
 use serde::{Deserialize, Serialize};
@@ -23,8 +22,8 @@ use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::AppState;
-use crate::auth::bearer_from_headers;
 use crate::campaigns::{find, parse_slug_path};
+use crate::engagement::{member, reward_referrer};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::links::link_urls;
@@ -242,6 +241,13 @@ async fn join(
         };
         match state.store.insert_fan(&new_fan).await {
             Ok(fan) => {
+                // Milestones are recorded once per threshold by the store, so a failure here
+                // (logged) only delays them to the referrer's next fan; the join stands.
+                if let Some(referrer) = referrer.as_ref().filter(|_| fan.flags.is_empty())
+                    && let Err(e) = reward_referrer(&state, &campaign, referrer).await
+                {
+                    tracing::error!(error = ?e, "milestones could not be recorded");
+                }
                 tracing::info!(
                     campaign = %campaign.slug,
                     depth = fan.depth,
@@ -327,13 +333,7 @@ async fn leave(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<StatusCode> {
     let (campaign, _) = visiting(&state, &slug, &client).await?;
-    let token = bearer_from_headers(&headers).ok_or(ApiError::MissingMemberToken)?;
-    let fan = state
-        .store
-        .find_fan_by_token(&hash_secret(token))
-        .await?
-        .filter(|fan| fan.campaign_id == campaign.id)
-        .ok_or(ApiError::InvalidMemberToken)?;
+    let fan = member(&state, &headers, &campaign).await?;
     state.store.erase_fan(fan.id).await?;
     tracing::info!(campaign = %campaign.slug, "fan left");
     Ok(StatusCode::NO_CONTENT)

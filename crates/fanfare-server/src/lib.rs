@@ -21,6 +21,7 @@ use utoipa_axum::router::OpenApiRouter;
 mod auth;
 mod campaigns;
 mod clicks;
+mod engagement;
 pub mod error;
 mod extract;
 mod fans;
@@ -49,6 +50,8 @@ pub struct ServerConfig {
     pub join_burst_limit: u32,
     /// Requests per minute that one visitor may make to one campaign's public API.
     pub public_rate_limit: u32,
+    /// Interactions one fan may post per minute.
+    pub interactions_per_minute: u32,
     /// The public URL of this server, in every link it hands out.
     pub base_url: url::Url,
     /// Link targets kept in memory (each a few hundred bytes).
@@ -65,6 +68,7 @@ impl Default for ServerConfig {
             trusted_proxy_header: None,
             join_burst_limit: 5,
             public_rate_limit: 60,
+            interactions_per_minute: 20,
             base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!()),
             link_cache_size: 100_000,
             click_queue: 10_000,
@@ -84,6 +88,8 @@ pub struct Shared {
     metrics: Arc<Metrics>,
     visitors: visitor::VisitorHasher,
     public_limiter: rate_limit::RateLimiter,
+    /// Interactions per fan and minute (a second limit, beside the per-visitor one).
+    fan_limiter: rate_limit::RateLimiter,
     links: links::LinkCache,
     agents: links::AgentClassifier,
     clicks: clicks::ClickPipeline,
@@ -131,6 +137,7 @@ impl AppState {
             ),
             store,
             public_limiter: rate_limit::RateLimiter::new(config.public_rate_limit),
+            fan_limiter: rate_limit::RateLimiter::new(config.interactions_per_minute),
             links: links::LinkCache::new(config.link_cache_size),
             agents: links::AgentClassifier::default(),
             config,
@@ -151,6 +158,7 @@ impl AppState {
     tags(
         (name = "campaigns", description = "Admin API: needs Authorization: Bearer <api key>"),
         (name = "fans", description = "Admin API for a campaign's fans: needs an API key"),
+        (name = "engagement", description = "Admin API for appropriation: rules, moderation, milestones"),
         (name = "links", description = "Short links, share redirects, QR codes; and their admin API"),
         (name = "public", description = "Public API, for widgets and campaign pages"),
         (name = "operations", description = "Health, readiness, metrics"),
@@ -175,6 +183,13 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .merge(fans::public_routes())
         .merge(links::public_routes())
+        .merge(engagement::public_routes())
+        .merge(
+            engagement::admin_routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_api_key,
+            )),
+        )
         .merge(
             links::admin_routes().route_layer(middleware::from_fn_with_state(
                 state.clone(),

@@ -142,6 +142,16 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
         "GET /s/{code}/qr.svg",
         "GET /s/{code}/qr.png",
         "GET /share/{code}",
+        "POST /api/public/campaigns/{slug}/interactions",
+        "DELETE /api/public/campaigns/{slug}/interactions/reactions/{reaction}",
+        "GET /api/public/campaigns/{slug}/creations",
+        "GET /api/public/campaigns/{slug}/leaderboard",
+        "GET /api/public/campaigns/{slug}/fans/me",
+        "GET /api/v1/campaigns/{slug}/engagement",
+        "PUT /api/v1/campaigns/{slug}/engagement",
+        "GET /api/v1/campaigns/{slug}/moderation",
+        "POST /api/v1/campaigns/{slug}/moderation/{id}",
+        "GET /api/v1/campaigns/{slug}/milestones",
         "GET /healthz",
         "GET /readyz",
         "GET /metrics",
@@ -158,7 +168,9 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
             .replace("{slug}", "x")
             .replace("{ref_code}", "x")
             .replace("{key}", "x")
-            .replace("{code}", "x");
+            .replace("{code}", "x")
+            .replace("{reaction}", "like")
+            .replace("{id}", "1");
         let response = app
             .admin(Method::from_bytes(method.as_bytes()).unwrap(), &path)
             .json(&json!({}))
