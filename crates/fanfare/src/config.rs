@@ -22,6 +22,7 @@ pub const DEFAULT_JOIN_BURST_LIMIT: u32 = 5;
 pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 60;
 pub const DEFAULT_LINK_CACHE_SIZE: u32 = 100_000;
 pub const DEFAULT_CLICK_QUEUE: u32 = 10_000;
+pub const DEFAULT_INTERACTIONS_PER_MINUTE: u32 = 20;
 
 /// Where a setting's value came from.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +66,7 @@ struct FileConfig {
     public_rate_limit: Option<u32>,
     link_cache_size: Option<u32>,
     click_queue: Option<u32>,
+    interactions_per_minute: Option<u32>,
     /// `channel = "https://…{url}…"`: replaces that channel's built-in share intent.
     share_templates: Option<BTreeMap<String, String>>,
 }
@@ -84,6 +86,7 @@ pub struct Config {
     pub public_rate_limit: Setting<u32>,
     pub link_cache_size: Setting<u32>,
     pub click_queue: Setting<u32>,
+    pub interactions_per_minute: Setting<u32>,
     /// From `fanfare.toml` only (a table does not fit a flag).
     pub share_templates: BTreeMap<Channel, String>,
 }
@@ -139,6 +142,11 @@ const CLICK_QUEUE: Key = Key {
     arg: "click_queue",
     flag: "--click-queue",
     env: "FANFARE_CLICK_QUEUE",
+};
+const INTERACTIONS_PER_MINUTE: Key = Key {
+    arg: "interactions_per_minute",
+    flag: "--interactions-per-minute",
+    env: "FANFARE_INTERACTIONS_PER_MINUTE",
 };
 const CONFIG: Key = Key {
     arg: "config",
@@ -279,6 +287,13 @@ impl Config {
             &config_file,
             DEFAULT_CLICK_QUEUE,
         )?;
+        let interactions_per_minute = number(
+            matches,
+            &INTERACTIONS_PER_MINUTE,
+            file.interactions_per_minute,
+            &config_file,
+            DEFAULT_INTERACTIONS_PER_MINUTE,
+        )?;
         let share_templates = file
             .share_templates
             .unwrap_or_default()
@@ -297,6 +312,7 @@ impl Config {
             public_rate_limit,
             link_cache_size,
             click_queue,
+            interactions_per_minute,
             share_templates,
         })
     }
@@ -365,6 +381,7 @@ impl Config {
             ("public_rate_limit", &self.public_rate_limit),
             ("link_cache_size", &self.link_cache_size),
             ("click_queue", &self.click_queue),
+            ("interactions_per_minute", &self.interactions_per_minute),
         ] {
             out.push_str(&format!(
                 "{name} = {}  # {}\n",
@@ -430,7 +447,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, [share_templates])",
+            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, interactions_per_minute, [share_templates])",
             path.display()
         )
     })

@@ -72,6 +72,14 @@ struct GlobalArgs {
     /// Clicks that may wait for the database writer before clicks get 503 [default: 10000]
     #[arg(long, env = "FANFARE_CLICK_QUEUE", global = true, value_name = "N")]
     click_queue: Option<String>,
+    /// Comments, creations and reactions one fan may post per minute [default: 20]
+    #[arg(
+        long,
+        env = "FANFARE_INTERACTIONS_PER_MINUTE",
+        global = true,
+        value_name = "N"
+    )]
+    interactions_per_minute: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -216,6 +224,7 @@ async fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
                 .context("the base URL is known once bound")?,
             link_cache_size: config.link_cache_size.value as usize,
             click_queue: config.click_queue.value as usize,
+            interactions_per_minute: config.interactions_per_minute.value,
             share_templates: config.share_templates.clone(),
         },
     );

@@ -8,6 +8,7 @@ mod helpers;
 
 mod auth;
 mod campaigns;
+mod engagement;
 mod fans;
 mod hostile_input;
 mod links;
