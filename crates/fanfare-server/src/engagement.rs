@@ -475,9 +475,12 @@ pub struct Standing {
     pub reach: u64,
     pub score: u64,
     pub level: String,
+    /// Flagged fans have a page of their own but no place on the leaderboard.
+    #[serde(skip)]
+    pub flagged: bool,
 }
 
-/// Every counting fan's standing, ranked; and each fan id's rank (1-based) among ambassadors.
+/// Every fan's standing (erased fans aside), in leaderboard order.
 async fn standings(
     state: &AppState,
     campaign: &Campaign,
@@ -501,7 +504,7 @@ async fn standings(
         .collect();
     let mut ranked: Vec<(i64, Standing, &GraphFan)> = graph
         .iter()
-        .filter(|f| !f.flagged && !f.erased)
+        .filter(|f| !f.erased)
         .map(|f| {
             let (referred, reach) = counts.get(&f.id).copied().unwrap_or((0, 0));
             let score = engagement_score(
@@ -516,6 +519,7 @@ async fn standings(
                 reach,
                 score,
                 level: settings.level(score).to_owned(),
+                flagged: f.flagged,
             };
             (f.id, standing, f)
         })
@@ -563,7 +567,7 @@ async fn leaderboard(
         ranked
             .into_iter()
             .map(|(_, s)| s)
-            .filter(|s| s.referred > 0)
+            .filter(|s| s.referred > 0 && !s.flagged)
             .take(limit as usize)
             .collect(),
     ))
@@ -614,7 +618,7 @@ async fn my_page(
     let (ranked, _) = standings(&state, &campaign).await?;
     let ambassador_rank = ranked
         .iter()
-        .filter(|(_, s)| s.referred > 0)
+        .filter(|(_, s)| s.referred > 0 && !s.flagged)
         .position(|(id, _)| *id == fan.id)
         .map(|i| i as u64 + 1);
     let standing = ranked

@@ -349,6 +349,19 @@ async fn a_realistic_campaign_ranks_levels_and_rewards_as_computed_by_hand(app: 
         )
         .await;
     assert_eq!(dee_page["rank"], Value::Null, "no fan brought yet");
+    let sock_page = app
+        .get_json(
+            app.client
+                .get(app.url(&format!("/api/public/campaigns/{slug}/fans/me")))
+                .bearer_auth(&_sock.token),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(
+        sock_page["rank"],
+        Value::Null,
+        "a flagged fan has a page but no rank"
+    );
     assert_eq!(
         dee_page["creations"][0]["status"], "rejected",
         "a creator sees their creations' status"
