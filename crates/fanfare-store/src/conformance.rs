@@ -11,7 +11,8 @@ use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
-use crate::{NewClick, NewFan, Page, Store, StoreError, now};
+use crate::{NewClick, NewFan, NewInteraction, Page, Store, StoreError, now};
+use fanfare_core::engagement::{InteractionKind, Milestone, Reaction, Status};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
 /// connection pool on the same data, as after a restart.
@@ -48,6 +49,8 @@ macro_rules! conformance_tests {
             links_resolve_to_their_campaign_and_owner,
             the_anonymous_link_is_made_once,
             clicks_and_shares_add_up_per_link_and_channel,
+            interactions_are_stored_moderated_and_counted,
+            milestones_are_awarded_once_per_threshold,
         );
     };
     (@each $make:path; $($scenario:ident),* $(,)?) => {
@@ -951,5 +954,215 @@ pub async fn clicks_and_shares_add_up_per_link_and_channel(harness: &impl Harnes
         report.channels.iter().map(|(c, _)| *c).collect::<Vec<_>>(),
         [Channel::X, Channel::Email, Channel::Qr],
         "channel order"
+    );
+}
+
+fn interaction(
+    campaign_id: i64,
+    fan: &Fan,
+    kind: InteractionKind,
+    status: Status,
+) -> NewInteraction {
+    NewInteraction {
+        campaign_id,
+        fan_id: fan.id,
+        kind,
+        reaction: None,
+        target_id: None,
+        body: Some(format!(
+            "{} by {}",
+            kind.as_str(),
+            fan.name.as_deref().unwrap_or("?")
+        )),
+        url: None,
+        display_name: None,
+        status,
+        reason: None,
+        created_at: now(),
+    }
+}
+
+pub async fn interactions_are_stored_moderated_and_counted(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "talk").await;
+    let ada = join(&store, new_fan(campaign, "Ada", None, None)).await;
+    let bob = join(&store, new_fan(campaign, "Bob", None, Some(&ada))).await;
+
+    let creation = store
+        .add_interaction(&interaction(
+            campaign,
+            &ada,
+            InteractionKind::Creation,
+            Status::Pending,
+        ))
+        .await
+        .expect("creation");
+    assert_eq!(
+        creation.fan_ref_code,
+        ada.ref_code.as_ref().map(ToString::to_string)
+    );
+    let mut like = interaction(campaign, &bob, InteractionKind::Reaction, Status::Published);
+    like.body = None;
+    like.reaction = Some(Reaction::Like);
+    like.target_id = Some(creation.id);
+    store.add_interaction(&like).await.expect("like");
+    assert!(
+        matches!(
+            store.add_interaction(&like).await,
+            Err(StoreError::Conflict(_))
+        ),
+        "one reaction of a kind per fan and target"
+    );
+    let mut campaign_like = like.clone();
+    campaign_like.target_id = None;
+    store
+        .add_interaction(&campaign_like)
+        .await
+        .expect("the same reaction to the campaign itself");
+    store
+        .add_interaction(&interaction(
+            campaign,
+            &bob,
+            InteractionKind::Comment,
+            Status::Published,
+        ))
+        .await
+        .expect("comment");
+
+    let pending = store
+        .list_interactions(
+            campaign,
+            InteractionKind::Creation,
+            &[Status::Pending],
+            Page {
+                after: None,
+                limit: 10,
+            },
+        )
+        .await
+        .expect("queue");
+    assert_eq!(
+        pending.iter().map(|i| i.id).collect::<Vec<_>>(),
+        [creation.id]
+    );
+    let approved = store
+        .moderate_interaction(campaign, creation.id, Status::Approved, Some("lovely"))
+        .await
+        .expect("moderate")
+        .expect("found");
+    assert_eq!(
+        (approved.status, approved.reason.as_deref()),
+        (Status::Approved, Some("lovely"))
+    );
+    assert!(approved.moderated_at.is_some());
+    let other = campaign_id(&store, "other-talk").await;
+    assert!(
+        store
+            .moderate_interaction(other, creation.id, Status::Rejected, None)
+            .await
+            .expect("moderate")
+            .is_none(),
+        "never through another campaign"
+    );
+
+    let mut activity = store.activity(campaign).await.expect("activity");
+    activity.sort_by_key(|(fan, _)| *fan);
+    assert_eq!(activity[0].0, ada.id);
+    assert_eq!(activity[0].1.approved_creations, 1);
+    assert_eq!((activity[1].1.reactions, activity[1].1.comments), (2, 1));
+    assert_eq!(
+        store.reactions_per_creation(campaign).await.expect("hot"),
+        vec![(creation.id, 1)]
+    );
+
+    assert!(
+        store
+            .remove_reaction(bob.id, Reaction::Like, Some(creation.id))
+            .await
+            .expect("remove")
+    );
+    assert!(
+        !store
+            .remove_reaction(bob.id, Reaction::Like, Some(creation.id))
+            .await
+            .expect("remove")
+    );
+    assert!(
+        store
+            .remove_reaction(bob.id, Reaction::Like, None)
+            .await
+            .expect("remove")
+    );
+    assert!(
+        store
+            .reactions_per_creation(campaign)
+            .await
+            .expect("hot")
+            .is_empty()
+    );
+
+    // Erasing Ada erases what she wrote.
+    store.erase_fan(ada.id).await.expect("erase");
+    let after = store
+        .get_interaction(campaign, creation.id)
+        .await
+        .expect("get")
+        .expect("found");
+    assert_eq!((after.body, after.status), (None, Status::Rejected));
+    let graph = store.referral_graph(campaign).await.expect("graph");
+    assert_eq!(graph.len(), 2);
+    assert!(graph[0].erased && !graph[1].erased);
+    assert_eq!(graph[1].referrer_id, Some(ada.id));
+}
+
+pub async fn milestones_are_awarded_once_per_threshold(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "rewards").await;
+    let ada = join(&store, new_fan(campaign, "Ada", None, None)).await;
+    for name in ["B", "C"] {
+        join(&store, new_fan(campaign, name, None, Some(&ada))).await;
+    }
+    let mut flagged = new_fan(campaign, "Sock", None, Some(&ada));
+    flagged.flags = vec![FraudFlag::SelfReferral];
+    join(&store, flagged).await;
+    assert_eq!(
+        store.count_referred(ada.id).await.expect("count"),
+        2,
+        "flagged fans do not count"
+    );
+    let reached = [
+        Milestone {
+            threshold: 1,
+            reward: "sticker".into(),
+        },
+        Milestone {
+            threshold: 2,
+            reward: "mug".into(),
+        },
+    ];
+    let tasks: Vec<_> = (0..6)
+        .map(|_| {
+            let (store, reached) = (Arc::clone(&store), reached.clone());
+            let fan = ada.id;
+            tokio::spawn(
+                async move { store.award_milestones(campaign, fan, &reached, now()).await },
+            )
+        })
+        .collect();
+    let mut awarded = Vec::new();
+    for task in tasks {
+        awarded.extend(task.await.expect("task").expect("award"));
+    }
+    awarded.sort_unstable();
+    assert_eq!(
+        awarded,
+        [1, 2],
+        "each threshold recorded by exactly one call"
+    );
+    let listed = store.list_milestones(campaign).await.expect("list");
+    assert_eq!(listed.len(), 2);
+    assert_eq!(
+        listed[0].fan_ref_code,
+        ada.ref_code.as_ref().map(ToString::to_string)
     );
 }
