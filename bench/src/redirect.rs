@@ -225,6 +225,26 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
     let hot = wrk(&base, &hot_codes, &args, args.seconds).await?;
     let cold = wrk(&base, &all_codes, &args, args.seconds).await?;
     let rss = peak_rss_mb(pid);
+    let metrics = reqwest::get(format!("{base}/metrics"))
+        .await?
+        .text()
+        .await?;
+    let metric = |name: &str| {
+        metrics
+            .lines()
+            .find_map(|l| {
+                l.strip_prefix(name)?
+                    .strip_prefix(' ')?
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+            })
+            .unwrap_or(0.0)
+    };
+    let batches = metric("fanfare_click_batch_size_count");
+    let mean_batch = metric("fanfare_click_batch_size_sum") / batches.max(1.0);
+    // Seconds the writer spent committing, over the seconds the three phases lasted.
+    let writer_busy = metric("fanfare_click_commit_seconds_sum") / (2 + 2 * args.seconds) as f64;
     // A graceful stop: what wrk was told is stored must be stored.
     std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -283,6 +303,10 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
         cold.per_second / baseline.per_second
     );
     println!("peak RSS of fanfare serve: {rss:.1} MB");
+    println!(
+        "click writer: {batches:.0} batches, {mean_batch:.1} clicks per batch on average, busy {:.0} % of the time",
+        writer_busy * 100.0
+    );
     let answered =
         warm.requests + hot.requests + cold.requests - warm.not_3xx - hot.not_3xx - cold.not_3xx;
     println!(

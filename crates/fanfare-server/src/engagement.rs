@@ -169,7 +169,6 @@ async fn interact(
             "kind must be reaction, comment or creation",
         )
     })?;
-    let settings = settings_of(&state, &campaign).await?;
     let ref_code = fan
         .ref_code
         .as_ref()
@@ -231,6 +230,8 @@ async fn interact(
                     "only a reaction has reaction or target",
                 ));
             }
+            // Only what a person wrote is moderated: reactions need no settings.
+            let settings = settings_of(&state, &campaign).await?;
             new.body = body.body.as_deref().map(parse_body).transpose()?;
             if kind == InteractionKind::Comment {
                 if new.body.is_none() {

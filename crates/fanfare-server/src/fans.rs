@@ -243,7 +243,7 @@ async fn join(
             Ok(fan) => {
                 // Milestones are recorded once per threshold by the store, so a failure here
                 // (logged) only delays them to the referrer's next fan; the join stands.
-                if let Some(referrer) = referrer.as_ref().filter(|_| fan.flags.is_empty())
+                if let Some(referrer) = referrer.as_ref().filter(|_| !fan.is_flagged())
                     && let Err(e) = reward_referrer(&state, &campaign, referrer).await
                 {
                     tracing::error!(error = ?e, "milestones could not be recorded");

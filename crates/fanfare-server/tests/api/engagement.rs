@@ -10,6 +10,7 @@ crate::on_both_backends!(
     a_realistic_campaign_ranks_levels_and_rewards_as_computed_by_hand,
     a_milestone_is_recorded_exactly_once_under_concurrent_joins,
     hostile_interactions_are_refused,
+    hostile_queries_on_appropriation_endpoints_are_refused,
 );
 
 struct Member {
@@ -657,4 +658,58 @@ async fn a_spam_burst_is_rate_limited_per_fan() {
     assert!(burst.headers().contains_key("retry-after"));
     expect_error(burst, StatusCode::TOO_MANY_REQUESTS, "rate_limited").await;
     app.cleanup().await;
+}
+
+async fn hostile_queries_on_appropriation_endpoints_are_refused(app: &mut TestApp) {
+    let slug = "queried";
+    campaign(app, slug).await;
+    let ada = join(app, slug, "Ada", None, "ua-ada").await;
+    for path in [
+        "creations?sort=random",
+        "creations?limit=0",
+        "creations?limit=101",
+        "creations?cursor=drop%20table",
+        "leaderboard?limit=0",
+        "leaderboard?limit=101",
+        "leaderboard?limit=-1",
+    ] {
+        let response = app
+            .client
+            .get(app.url(&format!("/api/public/campaigns/{slug}/{path}")))
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+    }
+    for path in [
+        "moderation?kind=reaction",
+        "moderation?status=deleted",
+        "moderation?limit=201",
+    ] {
+        let response = app
+            .admin(Method::GET, &format!("/api/v1/campaigns/{slug}/{path}"))
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, StatusCode::BAD_REQUEST, "invalid_query").await;
+    }
+    let take_back = |path: String| {
+        app.client
+            .delete(app.url(&format!(
+                "/api/public/campaigns/{slug}/interactions/reactions/{path}"
+            )))
+            .bearer_auth(&ada.token)
+            .send()
+    };
+    let garbage = take_back("like?target=abc".into()).await.unwrap();
+    expect_error(garbage, StatusCode::BAD_REQUEST, "invalid_query").await;
+    let unknown = take_back("hate".into()).await.unwrap();
+    expect_error(unknown, StatusCode::NOT_FOUND, "reaction_not_found").await;
+    let missing = app
+        .client
+        .get(app.url("/api/public/campaigns/nowhere/leaderboard"))
+        .send()
+        .await
+        .unwrap();
+    expect_error(missing, StatusCode::NOT_FOUND, "campaign_not_found").await;
 }
