@@ -323,7 +323,7 @@ async fn update_campaign(
 }
 
 /// The campaign's anonymous link, made on first use and then remembered by this process.
-async fn anonymous_link(state: &AppState, campaign_id: i64) -> ApiResult<LinkKey> {
+pub(crate) async fn anonymous_link(state: &AppState, campaign_id: i64) -> ApiResult<LinkKey> {
     let known = state
         .anonymous_links
         .lock()

@@ -465,6 +465,40 @@ async fn creations(
     Ok(ApiJson(pagination::listing(items, page, |i| i.id, view)))
 }
 
+/// The newest approved creations, with their reactions (the hosted page shows them).
+pub(crate) async fn recent_creations(
+    state: &AppState,
+    campaign: &Campaign,
+    limit: u32,
+) -> ApiResult<Vec<CreationView>> {
+    let reactions: HashMap<i64, u64> = state
+        .store
+        .reactions_per_creation(campaign.id)
+        .await?
+        .into_iter()
+        .collect();
+    let items = state
+        .store
+        .list_interactions(
+            campaign.id,
+            InteractionKind::Creation,
+            &[Status::Approved],
+            Page { after: None, limit },
+        )
+        .await?;
+    Ok(items
+        .into_iter()
+        .map(|i| CreationView {
+            reactions: reactions.get(&i.id).copied().unwrap_or(0),
+            id: i.id,
+            name: i.display_name.or(i.fan_name),
+            body: i.body,
+            url: i.url,
+            created_at: i.created_at,
+        })
+        .collect())
+}
+
 /// A fan's standing: what the leaderboard and the fan's page show.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Standing {
@@ -563,15 +597,22 @@ async fn leaderboard(
         ));
     }
     let (campaign, _) = visiting(&state, &slug, &client).await?;
-    let (ranked, _) = standings(&state, &campaign).await?;
-    Ok(ApiJson(
-        ranked
-            .into_iter()
-            .map(|(_, s)| s)
-            .filter(|s| s.referred > 0 && !s.flagged)
-            .take(limit as usize)
-            .collect(),
-    ))
+    Ok(ApiJson(top_ambassadors(&state, &campaign, limit).await?))
+}
+
+/// The leaderboard: fans who brought at least one, flagged fans left out.
+pub(crate) async fn top_ambassadors(
+    state: &AppState,
+    campaign: &Campaign,
+    limit: u32,
+) -> ApiResult<Vec<Standing>> {
+    let (ranked, _) = standings(state, campaign).await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(_, s)| s)
+        .filter(|s| s.referred > 0 && !s.flagged)
+        .take(limit as usize)
+        .collect())
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -56,6 +56,8 @@ pub enum ApiError {
     MissingMemberToken,
     /// A member token that is unknown, erased, or of another campaign (401).
     InvalidMemberToken,
+    /// A browser call from a site outside the campaign's allowed domains (403).
+    OriginNotAllowed(String),
     /// Too many requests from one visitor (429), with the seconds to wait.
     RateLimited {
         retry_after_secs: u64,
@@ -98,6 +100,7 @@ impl ApiError {
             | Self::RevokedApiKey
             | Self::MissingMemberToken
             | Self::InvalidMemberToken => StatusCode::UNAUTHORIZED,
+            Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
             Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
             Self::NotFound { .. } => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -123,6 +126,7 @@ impl ApiError {
             Self::RevokedApiKey => "revoked_api_key",
             Self::MissingMemberToken => "missing_member_token",
             Self::InvalidMemberToken => "invalid_member_token",
+            Self::OriginNotAllowed(_) => "origin_not_allowed",
             Self::RateLimited { .. } => "rate_limited",
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Unavailable => "database_unavailable",
@@ -134,9 +138,10 @@ impl ApiError {
     fn message(&self) -> String {
         match self {
             Self::Invalid(e) => e.message.clone(),
-            Self::InvalidJson(detail) | Self::InvalidBody(detail) | Self::InvalidQuery(detail) => {
-                detail.clone()
-            }
+            Self::InvalidJson(detail)
+            | Self::InvalidBody(detail)
+            | Self::InvalidQuery(detail)
+            | Self::OriginNotAllowed(detail) => detail.clone(),
             Self::InvalidPath { message, .. }
             | Self::NotFound { message, .. }
             | Self::Conflict { message, .. } => message.clone(),

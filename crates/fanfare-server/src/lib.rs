@@ -31,6 +31,7 @@ mod ops;
 mod pagination;
 mod rate_limit;
 mod visitor;
+mod widget;
 
 pub use axum::http::header as http_header;
 use error::ApiError;
@@ -196,6 +197,7 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
                 auth::require_api_key,
             )),
         )
+        .merge(widget::public_routes())
         .merge(ops::routes())
         .split_for_parts()
 }
@@ -211,6 +213,10 @@ pub fn router(state: AppState) -> Router {
             }
         })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            widget::public_cors,
+        ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(CatchPanicLayer::custom(|_| {

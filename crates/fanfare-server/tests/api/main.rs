@@ -13,3 +13,4 @@ mod fans;
 mod hostile_input;
 mod links;
 mod operations;
+mod widget;
