@@ -16,13 +16,15 @@
   const write = v => { try { localStorage.setItem(key, JSON.stringify(v)) } catch (e) {} }
   let saved = read()
   let campaign
-  const ref = new URLSearchParams(location.search).get('ff_ref')
-  if (ref && !saved.member) write(saved = { ...saved, ref })
+  // Who brought this visitor, and through which network: sent with the join.
+  const query = new URLSearchParams(location.search)
+  const ref = query.get('ff_ref')
+  if (ref && !saved.member) write(saved = { ref, channel: query.get('utm_source') })
 
   const lang = (data.lang || document.documentElement.lang || navigator.language || 'en').slice(0, 2).toLowerCase()
   const T = lang === 'fr'
-    ? { fan: 'Devenir fan', fans: 'fans', name: 'Votre nom', email: 'E-mail (facultatif)', join: 'Rejoindre', joined: 'Vous êtes fan ! Partagez votre lien :', link: 'Votre lien', share: 'Partager', on: 'Partager sur ', copy: 'Copier le lien', copied: 'Lien copié', qr: 'Code QR', more: 'Partager…', failed: 'Échec, réessayez.' }
-    : { fan: 'Become a fan', fans: 'fans', name: 'Your name', email: 'E-mail (optional)', join: 'Join', joined: 'You are a fan! Share your link:', link: 'Your link', share: 'Share', on: 'Share on ', copy: 'Copy link', copied: 'Link copied', qr: 'QR code', more: 'Share…', failed: 'That did not work, try again.' }
+    ? { fan: 'Devenir fan', fans: 'fans', name: 'Votre nom', email: 'E-mail (facultatif)', join: 'Rejoindre', joined: 'Vous êtes fan !', link: 'Votre lien à partager', share: 'Partager', on: 'Partager sur ', copy: 'Copier le lien', copied: 'Lien copié', qr: 'Code QR', more: 'Partager…', failed: 'Échec, réessayez.' }
+    : { fan: 'Become a fan', fans: 'fans', name: 'Your name', email: 'E-mail (optional)', join: 'Join', joined: 'You are a fan!', link: 'Your link to share', share: 'Share', on: 'Share on ', copy: 'Copy link', copied: 'Link copied', qr: 'QR code', more: 'Share…', failed: 'That did not work, try again.' }
 
   // name, brand colour, monogram: icons are drawn here, not fetched.
   const NETWORKS = {
@@ -35,8 +37,9 @@
   const icon = (colour, glyph) => '<svg viewBox="0 0 24 24" aria-hidden="true"><rect width="24" height="24" rx="6" fill="#' + colour +
     '"/><text x="12" y="16.5" text-anchor="middle" fill="#fff" font-size="' + (glyph.length > 1 ? 11 : 14) + '" font-weight="700" font-family="Arial,sans-serif">' + glyph + '</text></svg>'
 
+  // !important on :host beats the host page's !important rules on the placeholder (CSS Scoping).
   const CSS = ':host{--a:var(--fanfare-accent,#b0124f);--b:var(--fanfare-bg,#fff);--f:var(--fanfare-fg,#1b1b1b);--r:var(--fanfare-radius,8px);' +
-    'display:block;color:var(--f);font:15px/1.4 var(--fanfare-font,system-ui,sans-serif)}' +
+    'all:initial!important;display:block!important;color:var(--f)!important;background:var(--b)!important;font:15px/1.4 var(--fanfare-font,system-ui,sans-serif)!important}' +
     ':host([data-theme=dark]){--a:var(--fanfare-accent,#ff8ab8);--b:var(--fanfare-bg,#1b1b1b);--f:var(--fanfare-fg,#f4f4f4)}' +
     '*{box-sizing:border-box;font:inherit}div{display:flex;flex-wrap:wrap;gap:6px;align-items:center;margin:4px 0}' +
     'button,a{display:inline-flex;gap:6px;align-items:center;min-height:36px;padding:6px 12px;border:2px solid var(--a);border-radius:var(--r);' +
@@ -44,7 +47,7 @@
     'svg{width:20px;height:20px}:focus-visible{outline:3px solid var(--f);outline-offset:2px}' +
     'form{display:grid;gap:6px;max-width:22em;margin:6px 0}label{display:grid}' +
     'input{padding:6px;border:1px solid var(--f);border-radius:var(--r);background:var(--b);color:var(--f)}[hidden]{display:none}' +
-    'img{width:160px;height:160px;background:#fff}p{margin:4px 0}'
+    'img{width:160px;height:160px;background:#fff}p{margin:4px 0}.v{position:absolute;width:1px;height:1px;overflow:hidden;clip-path:inset(50%)}'
 
   const el = (tag, props, ...kids) => {
     const node = document.createElement(tag)
@@ -67,15 +70,20 @@
       if (!host.dataset.theme && data.theme) host.dataset.theme = data.theme
       const root = shadowOf(host)
       root.replaceChildren(el('style', { textContent: CSS }),
-        host.dataset.fanfare === 'fan-button' ? fanButton() : shareBar(false))
+        host.dataset.fanfare === 'fan-button' ? fanButton() : shareBar())
     }
   }
 
   const count = () => el('span', { textContent: campaign.fans + ' ' + T.fans })
 
   function fanButton () {
-    if (saved.member) {
-      return el('section', {}, el('p', { textContent: T.joined + ' (' + campaign.fans + ' ' + T.fans + ')' }), shareBar(true))
+    const links = saved.member && saved.member.links
+    if (links) {
+      // The fan's own link to copy; their share bar here only if the page has no other.
+      const hasBar = [...mounts].some(h => h.dataset.fanfare === 'share-bar')
+      return el('section', {}, el('p', { textContent: T.joined + ' · ' + campaign.fans + ' ' + T.fans }),
+        el('label', {}, T.link, el('input', { readOnly: true, value: links.copy || Object.values(links)[0] })),
+        hasBar ? '' : shareBar())
     }
     const status = el('p', { role: 'status' })
     const name = el('input', { name: 'name', required: true, maxLength: 80, autocomplete: 'name' })
@@ -99,7 +107,7 @@
       call('/fans', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: name.value, email: email.value || undefined, ref: saved.ref })
+        body: JSON.stringify({ name: name.value, email: email.value || undefined, ref: saved.ref, channel: saved.channel || undefined })
       }).then(joined => {
         write(saved = { member: { token: joined.member.token, ref_code: joined.member.ref_code, links: joined.links, share_urls: joined.share_urls } })
         return call('').then(c => { campaign = c })
@@ -108,7 +116,7 @@
     return el('section', {}, el('div', {}, open), form, status)
   }
 
-  function shareBar (personal) {
+  function shareBar () {
     const mine = saved.member
     const links = (mine && mine.links) || campaign.links
     const shares = (mine && mine.share_urls) || campaign.share_urls
@@ -119,9 +127,10 @@
     for (const ch of campaign.channels) {
       const net = NETWORKS[ch]
       if (net && shares[ch]) {
-        const a = el('a', { href: shares[ch], target: '_blank', rel: 'noopener', ariaLabel: T.on + net[0] })
+        // The name read aloud ("Share on X") starts hidden and ends with the visible text.
+        const a = el('a', { href: shares[ch], target: '_blank', rel: 'noopener' })
         a.innerHTML = icon(net[1], net[2])
-        a.append(net[0])
+        a.append(el('span', { className: 'v' }, T.on), net[0])
         bar.append(a)
       } else if (ch === 'copy' && links.copy) {
         bar.append(el('button', {
@@ -150,10 +159,7 @@
         bar.append(toggle)
       }
     }
-    const parts = [bar, status]
-    if (personal && links.copy) parts.unshift(el('label', {}, T.link, el('input', { readOnly: true, value: links.copy })))
-    if (qr) parts.push(qr)
-    return el('section', {}, ...parts)
+    return el('section', {}, bar, status, qr || '')
   }
 
   function start () {

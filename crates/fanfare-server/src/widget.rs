@@ -335,11 +335,11 @@ fn render_page(content: &PageContent<'_>) -> String {
         body.push_str(&format!("<p>{description_html}</p>"));
     }
     body.push_str(&format!(
-        "<p class=\"count\"><strong>{}</strong> {}</p><div data-fanfare=\"fan-button\"></div>",
+        "<div data-fanfare=\"fan-button\"><p class=\"count\"><strong>{}</strong> {}</p></div>",
         content.fans, labels.fans
     ));
-    // Plain links in the share bar's placeholder: what a browser without scripts shows; the
-    // widget's shadow root takes their place when it runs.
+    // The count and plain share links inside the placeholders: what a browser without scripts
+    // shows; the widget's shadow roots take their place when it runs.
     body.push_str(&format!(
         "<div data-fanfare=\"share-bar\"><nav class=\"fallback\" aria-label=\"{}\">",
         labels.share
