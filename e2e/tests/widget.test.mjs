@@ -88,6 +88,12 @@ test('the fan button shows the live count; loading sets no cookie and calls no o
   for (const host of hostsOf(log.requests)) assert.ok(allowed.has(host), `a request to ${host}`)
   const fromShop = log.requests.filter(u => new URL(u).host === new URL(site.url).host)
   assert.deepEqual(fromShop.map(u => new URL(u).pathname), ['/page'], 'only the page itself')
+  const views = log.requests.filter(u => u === `${fanfare.url}/api/public/campaigns/count/views`)
+  assert.equal(views.length, 1, 'one page-view beacon per page load')
+  const toFanfare = log.requests.filter(u => new URL(u).host === new URL(fanfare.url).host)
+  // Reported in BENCHMARKS.md.
+  console.log(`page load with the widget: ${toFanfare.length} requests to Fanfare ` +
+    `(${toFanfare.map(u => new URL(u).pathname).join(', ')}), 0 elsewhere, 0 cookies, 0 console errors`)
   assert.deepEqual(consoleErrors(log), [])
   assert.deepEqual(log.errors, [])
   await context.close()
@@ -317,6 +323,43 @@ test('labels follow the page language; colours follow the site\'s custom propert
   assert.equal(await fanButton(page).evaluate(b => getComputedStyle(b).backgroundColor), 'rgb(0, 100, 0)')
   assert.ok(await page.getByRole('link', { name: 'Partager sur Facebook' }).first().isVisible())
   await page.screenshot({ path: join(artifacts, 'widget-french-green.png') })
+  assert.deepEqual(consoleErrors(log), [])
+  await context.close()
+})
+
+test('copy, QR code and the share links record shares on the fan\'s link', async () => {
+  await createCampaign('tools', { channels: ['facebook', 'copy', 'qr', 'native'] })
+  const { context, page, log } = await visitor(browser, 'tools')
+  await context.grantPermissions(['clipboard-read', 'clipboard-write'], { origin: site.url })
+  await page.goto(`${site.url}/page?campaign=tools`)
+  await joinThroughWidget(page, 'Tess')
+  const link = await page.getByLabel('Your link to share').inputValue()
+  // Only the campaign's channels are offered (native share: where the browser has it).
+  assert.equal(await page.getByRole('link', { name: /Share on/ }).count(), 1)
+
+  await page.getByRole('button', { name: 'Copy link' }).click()
+  await page.getByText('Link copied').waitFor()
+  const copied = await page.evaluate(() => navigator.clipboard.readText())
+  assert.match(copied, new RegExp('^' + fanfare.url + '/s/'))
+  assert.equal(copied, link)
+
+  const qrButton = page.getByRole('button', { name: 'QR code' })
+  assert.equal(await qrButton.getAttribute('aria-expanded'), 'false')
+  await qrButton.click()
+  const qr = page.getByRole('img', { name: 'QR code' })
+  await qr.waitFor()
+  assert.equal(await qrButton.getAttribute('aria-expanded'), 'true')
+  await page.waitForFunction(() => {
+    const bar = document.querySelector('[data-fanfare="share-bar"]').shadowRoot
+    const img = bar.querySelector('img')
+    return img && img.complete && img.naturalWidth > 0
+  })
+  await page.waitForLoadState('networkidle')
+
+  const links = await admin(fanfare, 'GET', '/api/v1/campaigns/tools/links')
+  const tess = links.items.find(l => l.fan)
+  const shares = Object.fromEntries(tess.stats.map(s => [s.channel, s.shares]))
+  assert.deepEqual(shares, { copy: 1, qr: 1 }, JSON.stringify(tess.stats))
   assert.deepEqual(consoleErrors(log), [])
   await context.close()
 })
