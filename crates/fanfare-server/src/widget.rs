@@ -466,8 +466,8 @@ pub async fn public_cors(State(state): State<AppState>, request: Request, next: 
                 );
             }
         }
-        // Nothing to protect: let the widget read the 404 and say why it shows nothing.
-        Verdict::UnknownCampaign => {
+        // Nothing to protect: let the widget read the error and say why it shows nothing.
+        Verdict::Undecided => {
             h.insert(
                 header::ACCESS_CONTROL_ALLOW_ORIGIN,
                 HeaderValue::from_static("*"),
@@ -481,7 +481,8 @@ pub async fn public_cors(State(state): State<AppState>, request: Request, next: 
 enum Verdict {
     Allowed,
     Refused(String),
-    UnknownCampaign,
+    /// No such campaign, or it could not be read: the handler answers with the error.
+    Undecided,
 }
 
 async fn origin_verdict(
@@ -491,7 +492,7 @@ async fn origin_verdict(
     headers: &HeaderMap,
 ) -> Verdict {
     let Ok(slug) = parse_slug_path(slug) else {
-        return Verdict::UnknownCampaign;
+        return Verdict::Undecided;
     };
     let Ok(parsed) = url::Url::parse(origin) else {
         return Verdict::Refused(slug.as_str().to_owned());
@@ -510,9 +511,9 @@ async fn origin_verdict(
         || state.config.base_url.origin() == parsed.origin();
     let campaign = match find(state, &slug).await {
         Ok(campaign) => campaign,
-        Err(ApiError::NotFound { .. }) => return Verdict::UnknownCampaign,
-        // The handler meets the same failure and answers it; this only decides headers.
-        Err(_) => return Verdict::Refused(slug.as_str().to_owned()),
+        // No campaign, or no database right now: the handler meets the same failure and answers
+        // it (404, 503); refusing here would blame the origin for it.
+        Err(_) => return Verdict::Undecided,
     };
     let web = matches!(parsed.scheme(), "http" | "https");
     if same_origin

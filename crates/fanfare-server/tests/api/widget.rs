@@ -249,6 +249,19 @@ async fn only_allowed_origins_may_call_the_public_api(app: &mut TestApp) {
         .await
         .unwrap();
     assert_eq!(server_side.status(), StatusCode::CREATED);
+
+    // With the database gone, an allowed site gets the real cause (503), not a CORS refusal.
+    app.store.close().await;
+    let lost = app
+        .client
+        .post(app.url(join_path))
+        .header("origin", "https://shop.example")
+        .json(&json!({"name": "Cy"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(lost.status(), StatusCode::SERVICE_UNAVAILABLE);
+    assert!(lost.headers().contains_key("access-control-allow-origin"));
 }
 
 async fn page(app: &TestApp, path: &str) -> (StatusCode, reqwest::header::HeaderMap, String) {
