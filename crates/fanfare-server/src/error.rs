@@ -56,6 +56,12 @@ pub enum ApiError {
     MissingMemberToken,
     /// A member token that is unknown, erased, or of another campaign (401).
     InvalidMemberToken,
+    /// A request that is well formed but cannot be carried out as asked (422).
+    Unprocessable {
+        code: &'static str,
+        field: Option<&'static str>,
+        message: String,
+    },
     /// A browser call from a site outside the campaign's allowed domains (403).
     OriginNotAllowed(String),
     /// Too many requests from one visitor (429), with the seconds to wait.
@@ -89,7 +95,9 @@ impl ApiError {
 
     pub fn status(&self) -> StatusCode {
         match self {
-            Self::Invalid(_) | Self::InvalidBody(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            Self::Invalid(_) | Self::InvalidBody(_) | Self::Unprocessable { .. } => {
+                StatusCode::UNPROCESSABLE_ENTITY
+            }
             Self::InvalidJson(_) | Self::InvalidQuery(_) | Self::InvalidPath { .. } => {
                 StatusCode::BAD_REQUEST
             }
@@ -117,6 +125,7 @@ impl ApiError {
             Self::InvalidBody(_) => "invalid_body",
             Self::InvalidQuery(_) => "invalid_query",
             Self::InvalidPath { code, .. }
+            | Self::Unprocessable { code, .. }
             | Self::NotFound { code, .. }
             | Self::Conflict { code, .. } => code,
             Self::UnsupportedMediaType => "unsupported_media_type",
@@ -143,6 +152,7 @@ impl ApiError {
             | Self::InvalidQuery(detail)
             | Self::OriginNotAllowed(detail) => detail.clone(),
             Self::InvalidPath { message, .. }
+            | Self::Unprocessable { message, .. }
             | Self::NotFound { message, .. }
             | Self::Conflict { message, .. } => message.clone(),
             Self::UnsupportedMediaType => {
@@ -241,6 +251,7 @@ impl IntoResponse for ApiError {
         }
         let field = match &self {
             Self::Invalid(e) => Some(e.field.clone()),
+            Self::Unprocessable { field, .. } => field.map(str::to_owned),
             _ => None,
         };
         let body = ErrorBody {

@@ -18,6 +18,7 @@ use tracing::Instrument;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
 
+mod audit;
 mod auth;
 mod campaigns;
 mod clicks;
@@ -61,6 +62,8 @@ pub struct ServerConfig {
     pub click_queue: usize,
     /// Share-intent templates that replace the built-in ones (DESIGN §4).
     pub share_templates: std::collections::BTreeMap<fanfare_core::link::Channel, String>,
+    /// Let audits fetch from loopback, private and link-local addresses (an intranet's pages).
+    pub audit_allow_private: bool,
 }
 
 impl Default for ServerConfig {
@@ -74,6 +77,7 @@ impl Default for ServerConfig {
             link_cache_size: 100_000,
             click_queue: 10_000,
             share_templates: std::collections::BTreeMap::new(),
+            audit_allow_private: false,
         }
     }
 }
@@ -162,6 +166,7 @@ impl AppState {
         (name = "engagement", description = "Admin API for appropriation: rules, moderation, milestones"),
         (name = "links", description = "Short links, share redirects, QR codes; and their admin API"),
         (name = "public", description = "Public API, for widgets and campaign pages"),
+        (name = "audit", description = "SMO audit of a page's social tags: needs an API key"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
 )]
@@ -193,6 +198,12 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .merge(
             links::admin_routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_api_key,
+            )),
+        )
+        .merge(
+            audit::admin_routes().route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 auth::require_api_key,
             )),

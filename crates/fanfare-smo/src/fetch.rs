@@ -17,6 +17,8 @@ pub struct FetchPolicy {
     /// Let loopback, private, link-local and other non-public addresses through (an operator's
     /// choice, for auditing an intranet).
     pub allow_private: bool,
+    /// Single non-public addresses let through (a known intranet host), the rest still refused.
+    pub allow_addresses: Vec<IpAddr>,
     pub max_redirects: usize,
     pub timeout: Duration,
     pub max_page_bytes: usize,
@@ -28,6 +30,7 @@ impl Default for FetchPolicy {
     fn default() -> Self {
         Self {
             allow_private: false,
+            allow_addresses: Vec::new(),
             max_redirects: 5,
             timeout: Duration::from_secs(10),
             max_page_bytes: crate::meta::MAX_HTML_BYTES,
@@ -187,6 +190,9 @@ impl Fetcher {
         // Every address must pass: the client could otherwise pick the one that does not.
         if !self.policy.allow_private {
             for address in &addresses {
+                if self.policy.allow_addresses.contains(&address.ip()) {
+                    continue;
+                }
                 if let Some(kind) = non_public(address.ip()) {
                     return Err(FetchError::Refused {
                         host: host.to_owned(),

@@ -89,8 +89,8 @@ pub async fn audit_url(
     Ok(audit_html(&page.body, page.charset(), &options).await)
 }
 
-/// The images the previews would show (two or three at most, fetched one after the other),
-/// and the oEmbed answer.
+/// The images the previews and the structured data would show (a handful at most, fetched one
+/// after the other), and the oEmbed answer.
 async fn fetch_related(
     fetcher: &Fetcher,
     meta: &meta::Meta,
@@ -107,9 +107,11 @@ async fn fetch_related(
             meta.first_img
                 .as_deref()
                 .filter(|_| meta.og_images.is_empty()),
-        );
+        )
+        .map(str::to_owned)
+        .chain(rules::json_ld_image_urls(meta, 4));
     for candidate in candidates {
-        if let Some(url) = report::absolute(candidate, base)
+        if let Some(url) = report::absolute(&candidate, base)
             && !wanted.contains(&url)
         {
             wanted.push(url);
@@ -131,4 +133,22 @@ async fn fetch_related(
         None => None,
     };
     (images, oembed)
+}
+
+/// The page URLs a sitemap lists (`<loc>` of a `<urlset>`), in order.
+pub fn sitemap_locations(xml: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    let mut rest = xml;
+    while let Some(start) = rest.find("<loc>") {
+        rest = &rest[start + 5..];
+        let Some(end) = rest.find("</loc>") else {
+            break;
+        };
+        let value = html_escape::decode_html_entities(rest[..end].trim()).into_owned();
+        if value.starts_with("http://") || value.starts_with("https://") {
+            found.push(value);
+        }
+        rest = &rest[end + 6..];
+    }
+    found
 }

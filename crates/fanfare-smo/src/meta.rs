@@ -230,10 +230,15 @@ impl State {
         *slot = Some(value);
     }
 
-    /// Enough to stop at `</head>`: the rest of the page could only add fallbacks.
+    /// Enough to stop at `</head>`: the rest of the page could only add fallbacks. Without an
+    /// oEmbed link the body must still be read, to learn whether it embeds media (OE1).
     fn head_is_enough(&self) -> bool {
         let m = &self.meta;
-        m.og_title.is_some() && m.og_url.is_some() && m.og_type.is_some() && !m.og_images.is_empty()
+        m.og_title.is_some()
+            && m.og_url.is_some()
+            && m.og_type.is_some()
+            && !m.og_images.is_empty()
+            && m.oembed_url.is_some()
     }
 }
 
@@ -483,6 +488,7 @@ mod tests {
         let meta = extract(&format!(
             r#"<head><meta property="og:title" content="T"><meta property="og:type" content="website">
             <meta property="og:url" content="https://e.example/"><meta property="og:image" content="https://e.example/i.png">
+            <link rel="alternate" type="application/json+oembed" href="https://e.example/oembed">
             </head><body>{body}<meta property="og:description" content="late"></body>"#
         ));
         assert!(meta.stopped_after_head);

@@ -824,6 +824,32 @@ fn json_ld_objects(blocks: &[String], out: &mut Outcome) -> Vec<serde_json::Valu
     found
 }
 
+/// The image URLs of the page's JSON-LD objects (for the fetcher to probe), at most `limit`.
+pub fn json_ld_image_urls(meta: &Meta, limit: usize) -> Vec<String> {
+    let mut ignored = Outcome::default();
+    let mut urls = Vec::new();
+    for object in json_ld_objects(&meta.json_ld, &mut ignored) {
+        let images: Vec<serde_json::Value> = match object.get("image") {
+            Some(serde_json::Value::Array(items)) => items.clone(),
+            Some(image) => vec![image.clone()],
+            None => Vec::new(),
+        };
+        for image in images {
+            let url = match &image {
+                serde_json::Value::String(u) => Some(u.clone()),
+                other => other.get("url").and_then(|u| u.as_str()).map(str::to_owned),
+            };
+            if let Some(url) = url
+                && !urls.contains(&url)
+                && urls.len() < limit
+            {
+                urls.push(url);
+            }
+        }
+    }
+    urls
+}
+
 fn types_of(value: &serde_json::Value) -> Vec<String> {
     match &value["@type"] {
         serde_json::Value::String(s) => vec![s.clone()],

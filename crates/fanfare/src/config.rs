@@ -67,6 +67,7 @@ struct FileConfig {
     link_cache_size: Option<u32>,
     click_queue: Option<u32>,
     interactions_per_minute: Option<u32>,
+    audit_allow_private: Option<bool>,
     /// `channel = "https://…{url}…"`: replaces that channel's built-in share intent.
     share_templates: Option<BTreeMap<String, String>>,
 }
@@ -87,6 +88,8 @@ pub struct Config {
     pub link_cache_size: Setting<u32>,
     pub click_queue: Setting<u32>,
     pub interactions_per_minute: Setting<u32>,
+    /// Audits may fetch from loopback, private and link-local addresses.
+    pub audit_allow_private: Setting<bool>,
     /// From `fanfare.toml` only (a table does not fit a flag).
     pub share_templates: BTreeMap<Channel, String>,
 }
@@ -142,6 +145,11 @@ const CLICK_QUEUE: Key = Key {
     arg: "click_queue",
     flag: "--click-queue",
     env: "FANFARE_CLICK_QUEUE",
+};
+const AUDIT_ALLOW_PRIVATE: Key = Key {
+    arg: "audit_allow_private",
+    flag: "--audit-allow-private",
+    env: "FANFARE_AUDIT_ALLOW_PRIVATE",
 };
 const INTERACTIONS_PER_MINUTE: Key = Key {
     arg: "interactions_per_minute",
@@ -294,6 +302,29 @@ impl Config {
             &config_file,
             DEFAULT_INTERACTIONS_PER_MINUTE,
         )?;
+        let audit_allow_private = match from_args(matches, &AUDIT_ALLOW_PRIVATE) {
+            Some(s) => Setting {
+                value: match s.value.trim() {
+                    "true" | "1" | "yes" => true,
+                    "false" | "0" | "no" => false,
+                    other => bail!(
+                        "audit_allow_private = {other:?} (from {}) must be true or false",
+                        s.source
+                    ),
+                },
+                source: s.source,
+            },
+            None => match file.audit_allow_private {
+                Some(value) => Setting {
+                    value,
+                    source: Source::File(config_file.clone().unwrap_or_default()),
+                },
+                None => Setting {
+                    value: false,
+                    source: Source::Default,
+                },
+            },
+        };
         let share_templates = file
             .share_templates
             .unwrap_or_default()
@@ -313,6 +344,7 @@ impl Config {
             link_cache_size,
             click_queue,
             interactions_per_minute,
+            audit_allow_private,
             share_templates,
         })
     }
@@ -388,6 +420,10 @@ impl Config {
                 setting.value, setting.source
             ));
         }
+        out.push_str(&format!(
+            "audit_allow_private = {}  # {}\n",
+            self.audit_allow_private.value, self.audit_allow_private.source
+        ));
         out
     }
 }
@@ -447,7 +483,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, interactions_per_minute, [share_templates])",
+            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, interactions_per_minute, audit_allow_private, [share_templates])",
             path.display()
         )
     })

@@ -10,6 +10,7 @@ use fanfare_core::api_key::{NewApiKey, parse_key_name};
 use fanfare_store::{DynStore, redact_url};
 use tracing_subscriber::EnvFilter;
 
+mod audit;
 mod config;
 
 use config::Config;
@@ -80,6 +81,14 @@ struct GlobalArgs {
         value_name = "N"
     )]
     interactions_per_minute: Option<String>,
+    /// Let audits fetch from loopback, private and link-local addresses: true or false [default: false]
+    #[arg(
+        long,
+        env = "FANFARE_AUDIT_ALLOW_PRIVATE",
+        global = true,
+        value_name = "BOOL"
+    )]
+    audit_allow_private: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -97,6 +106,9 @@ enum Command {
     /// Manage admin API keys.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Audit pages' social tags: what Facebook, X and LinkedIn will show, what is wrong, and the
+    /// tags that fix it. Exit 0: clean; 1: findings at or above --fail-on; 2: a page could not be read.
+    Audit(audit::AuditArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -152,6 +164,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck { url } => healthcheck(&config, url).await,
+        Command::Audit(args) => audit::run(args, config.audit_allow_private.value).await,
         Command::Admin(admin) => {
             let store = open_store(&config.database_url.value).await?;
             let result = run_admin(admin, &store).await;
@@ -226,6 +239,7 @@ async fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
             click_queue: config.click_queue.value as usize,
             interactions_per_minute: config.interactions_per_minute.value,
             share_templates: config.share_templates.clone(),
+            audit_allow_private: config.audit_allow_private.value,
         },
     );
     fanfare_server::serve(listener, state, shutdown_signal()).await?;
