@@ -6,6 +6,7 @@
 
 mod helpers;
 
+mod audit;
 mod auth;
 mod campaigns;
 mod engagement;

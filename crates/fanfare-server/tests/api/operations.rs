@@ -152,6 +152,8 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
         "GET /api/v1/campaigns/{slug}/moderation",
         "POST /api/v1/campaigns/{slug}/moderation/{id}",
         "GET /api/v1/campaigns/{slug}/milestones",
+        "POST /api/v1/audit",
+        "GET /api/v1/campaigns/{slug}/audit",
         "GET /w/fanfare.js",
         "GET /c/{slug}",
         "GET /healthz",
