@@ -130,8 +130,13 @@ fn sniff_meta_charset(head: &[u8]) -> Option<&'static encoding_rs::Encoding> {
     None
 }
 
+/// Entities decoded, control characters (which no tag value needs, and which could drive a
+/// terminal showing the report) turned into spaces, whitespace collapsed, length bounded.
 fn clean(value: &str) -> String {
-    let decoded = html_escape::decode_html_entities(value);
+    let decoded: String = html_escape::decode_html_entities(value)
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
     let collapsed: String = decoded.split_whitespace().collect::<Vec<_>>().join(" ");
     collapsed.chars().take(MAX_VALUE_CHARS).collect()
 }
