@@ -1,6 +1,7 @@
 //! Fanfare's benchmarks. Each measures the real release binary and, in the same run on the same
 //! machine, a baseline, so that the figures are ratios that survive a noisy machine.
 
+mod audit;
 mod bare;
 mod common;
 mod crash;
@@ -27,6 +28,10 @@ enum Command {
     Crash(crash::CrashArgs),
     /// The baseline: answers /s/{code} with the same 302 from memory, recording nothing.
     Bare(bare::BareArgs),
+    /// Writes the audit benchmark's corpus of generated pages.
+    AuditCorpus(audit::CorpusArgs),
+    /// Audit throughput (parse and rules) over a corpus, on one thread.
+    Audit(audit::AuditArgs),
 }
 
 #[tokio::main]
@@ -36,5 +41,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Redirect(args) => redirect::run(args).await,
         Command::Crash(args) => crash::run(args).await,
         Command::Bare(args) => bare::run(args).await,
+        Command::AuditCorpus(args) => audit::corpus(args),
+        Command::Audit(args) => audit::run(args),
     }
 }
