@@ -27,9 +27,37 @@ pub struct AuditArgs {
 }
 
 const WORDS: &[&str] = &[
-    "spring", "colour", "linen", "collection", "made", "to", "last", "shipped", "free", "in",
-    "Europe", "with", "returns", "for", "thirty", "days", "and", "the", "new", "cuts", "&amp;",
-    "été", "nouveauté", "design", "studio", "recycled", "cotton", "wool", "—", "«", "»",
+    "spring",
+    "colour",
+    "linen",
+    "collection",
+    "made",
+    "to",
+    "last",
+    "shipped",
+    "free",
+    "in",
+    "Europe",
+    "with",
+    "returns",
+    "for",
+    "thirty",
+    "days",
+    "and",
+    "the",
+    "new",
+    "cuts",
+    "&amp;",
+    "été",
+    "nouveauté",
+    "design",
+    "studio",
+    "recycled",
+    "cotton",
+    "wool",
+    "—",
+    "«",
+    "»",
 ];
 
 fn sentence(rng: &mut StdRng, words: usize) -> String {
@@ -43,11 +71,16 @@ fn sentence(rng: &mut StdRng, words: usize) -> String {
 /// some repeat them), then a body of navigation, articles, scripts and styles up to `body_kb`.
 fn page(rng: &mut StdRng, index: usize, body_kb: usize) -> String {
     let host = format!("https://www{}.shop.example", index % 5);
-    let mut head = String::from("<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n");
+    let mut head =
+        String::from("<!doctype html>\n<html lang=\"en-GB\">\n<head>\n<meta charset=\"utf-8\">\n");
     head.push_str(&format!("<title>{} | The shop</title>\n", sentence(rng, 8)));
     head.push_str("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
-    head.push_str(&"<link rel=\"preload\" href=\"/fonts/a.woff2\" as=\"font\" crossorigin>\n".repeat(3));
-    head.push_str("<style>body{font-family:system-ui}.nav a{color:#333}.hero{display:grid}</style>\n");
+    head.push_str(
+        &"<link rel=\"preload\" href=\"/fonts/a.woff2\" as=\"font\" crossorigin>\n".repeat(3),
+    );
+    head.push_str(
+        "<style>body{font-family:system-ui}.nav a{color:#333}.hero{display:grid}</style>\n",
+    );
     let complete = index % 4 != 0;
     let tags = format!(
         "<meta property=\"og:title\" content=\"{}\">\n<meta property=\"og:description\" content=\"{}\">\n\
@@ -57,7 +90,11 @@ fn page(rng: &mut StdRng, index: usize, body_kb: usize) -> String {
         sentence(rng, 7),
         sentence(rng, 25),
         if index % 3 == 0 { "article" } else { "website" },
-        if index % 5 == 0 { format!("/img/{index}.jpg") } else { format!("{host}/img/{index}.jpg") },
+        if index % 5 == 0 {
+            format!("/img/{index}.jpg")
+        } else {
+            format!("{host}/img/{index}.jpg")
+        },
     );
     if complete {
         head.push_str(&tags);
@@ -103,7 +140,12 @@ pub fn corpus(args: CorpusArgs) -> anyhow::Result<()> {
         total += html.len();
         std::fs::write(args.out.join(format!("page-{index:03}.html")), html)?;
     }
-    println!("{} pages, {:.1} MB in {}", args.pages, total as f64 / 1e6, args.out.display());
+    println!(
+        "{} pages, {:.1} MB in {}",
+        args.pages,
+        total as f64 / 1e6,
+        args.out.display()
+    );
     Ok(())
 }
 
@@ -115,7 +157,11 @@ pub fn run(args: AuditArgs) -> anyhow::Result<()> {
             pages.push(std::fs::read(&path)?);
         }
     }
-    anyhow::ensure!(!pages.is_empty(), "no .html pages in {}", args.corpus.display());
+    anyhow::ensure!(
+        !pages.is_empty(),
+        "no .html pages in {}",
+        args.corpus.display()
+    );
     let options = fanfare_smo::Options::default();
     let deadline = Instant::now() + Duration::from_secs(args.seconds);
     let started = Instant::now();
