@@ -81,7 +81,7 @@ fn page(rng: &mut StdRng, index: usize, body_kb: usize) -> String {
     head.push_str(
         "<style>body{font-family:system-ui}.nav a{color:#333}.hero{display:grid}</style>\n",
     );
-    let complete = index % 4 != 0;
+    let complete = !index.is_multiple_of(4);
     let tags = format!(
         "<meta property=\"og:title\" content=\"{}\">\n<meta property=\"og:description\" content=\"{}\">\n\
          <meta property=\"og:type\" content=\"{}\">\n<meta property=\"og:url\" content=\"{host}/p/{index}\">\n\
@@ -89,8 +89,12 @@ fn page(rng: &mut StdRng, index: usize, body_kb: usize) -> String {
          <meta name=\"twitter:card\" content=\"summary_large_image\">\n<link rel=\"canonical\" href=\"{host}/p/{index}\">\n",
         sentence(rng, 7),
         sentence(rng, 25),
-        if index % 3 == 0 { "article" } else { "website" },
-        if index % 5 == 0 {
+        if index.is_multiple_of(3) {
+            "article"
+        } else {
+            "website"
+        },
+        if index.is_multiple_of(5) {
             format!("/img/{index}.jpg")
         } else {
             format!("{host}/img/{index}.jpg")
@@ -99,7 +103,7 @@ fn page(rng: &mut StdRng, index: usize, body_kb: usize) -> String {
     if complete {
         head.push_str(&tags);
     }
-    if index % 6 == 0 {
+    if index.is_multiple_of(6) {
         head.push_str(&format!(
             "<script type=\"application/ld+json\">{{\"@context\":\"https://schema.org\",\"@type\":\"Product\",\"name\":\"{}\",\"image\":\"{host}/img/{index}.jpg\",\"offers\":{{\"@type\":\"Offer\",\"price\":\"49\"}}}}</script>\n",
             sentence(rng, 3)
