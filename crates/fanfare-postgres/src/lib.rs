@@ -13,11 +13,12 @@ use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, S
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, LinkKey};
 use fanfare_store::{
-    API_KEY_COLUMNS, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT, GraphFan,
-    INTERACTION_SELECT, Interaction, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord, LinkReport,
-    LinkTarget, MilestoneRecord, NewClick, NewFan, NewInteraction, Page, Store, StoreError,
-    StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction, StoredLink,
-    StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, redact_url, values_list,
+    API_KEY_COLUMNS, AdminSession, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT,
+    GraphFan, INTERACTION_SELECT, Interaction, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord,
+    LinkReport, LinkTarget, MilestoneRecord, NewClick, NewFan, NewInteraction, Page, Store,
+    StoreError, StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction,
+    StoredLink, StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, redact_url,
+    values_list,
 };
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -230,6 +231,64 @@ impl Store for PostgresStore {
         .await
         .map_err(db_error)?;
         Ok(row.map(Into::into))
+    }
+
+    async fn admin_password_hash(&self) -> Result<Option<String>, StoreError> {
+        sqlx::query_scalar("SELECT hash FROM admin_password WHERE id = 1")
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn set_admin_password_hash(&self, hash: &str) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        sqlx::query("INSERT INTO admin_password (id, hash, updated_at) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at")
+            .bind(hash)
+            .bind(now())
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        // A new password ends every session opened with the old one.
+        sqlx::query("DELETE FROM admin_sessions")
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+        tx.commit().await.map_err(db_error)
+    }
+
+    async fn create_admin_session(&self, session: &AdminSession) -> Result<(), StoreError> {
+        sqlx::query("INSERT INTO admin_sessions (token_hash, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4)")
+            .bind(&session.token_hash)
+            .bind(&session.csrf_token)
+            .bind(now())
+            .bind(session.expires_at)
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error)
+    }
+
+    async fn find_admin_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<AdminSession>, StoreError> {
+        sqlx::query_as("SELECT token_hash, csrf_token, expires_at FROM admin_sessions WHERE token_hash = $1 AND expires_at > $2")
+            .bind(token_hash)
+            .bind(now())
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn delete_admin_session(&self, token_hash: &str) -> Result<(), StoreError> {
+        // Expired sessions go at the same time.
+        sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1 OR expires_at <= $2")
+            .bind(token_hash)
+            .bind(now())
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error)
     }
 
     async fn insert_fan(&self, fan: &NewFan) -> Result<Fan, StoreError> {

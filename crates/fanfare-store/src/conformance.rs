@@ -11,7 +11,7 @@ use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
-use crate::{NewClick, NewFan, NewInteraction, Page, Store, StoreError, now};
+use crate::{AdminSession, NewClick, NewFan, NewInteraction, Page, Store, StoreError, now};
 use fanfare_core::engagement::{InteractionKind, Milestone, Reaction, Status};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
@@ -37,6 +37,7 @@ macro_rules! conformance_tests {
             delete_removes_and_frees_the_slug,
             data_survives_a_restart,
             api_keys_are_found_by_hash_and_revoked_once,
+            dashboard_sessions_expire_and_end_with_a_new_password,
             ping_answers,
             a_referral_chain_keeps_referrers_roots_and_depths,
             concurrent_joins_with_one_address_make_one_fan,
@@ -349,6 +350,64 @@ pub async fn api_keys_are_found_by_hash_and_revoked_once(harness: &impl Harness)
             .await
             .expect("revoke")
             .is_none()
+    );
+}
+
+pub async fn dashboard_sessions_expire_and_end_with_a_new_password(harness: &impl Harness) {
+    let store = harness.open().await;
+    assert_eq!(store.admin_password_hash().await.expect("read"), None);
+    store
+        .set_admin_password_hash("$argon2id$first")
+        .await
+        .expect("set");
+    assert_eq!(
+        store.admin_password_hash().await.expect("read").as_deref(),
+        Some("$argon2id$first")
+    );
+    let live = AdminSession {
+        token_hash: "live".into(),
+        csrf_token: "csrf-live".into(),
+        expires_at: now() + Duration::hours(12),
+    };
+    let expired = AdminSession {
+        token_hash: "expired".into(),
+        csrf_token: "csrf-expired".into(),
+        expires_at: now() - Duration::seconds(1),
+    };
+    store.create_admin_session(&live).await.expect("create");
+    store.create_admin_session(&expired).await.expect("create");
+    assert_eq!(
+        store.find_admin_session("live").await.expect("find"),
+        Some(live.clone())
+    );
+    assert_eq!(
+        store.find_admin_session("expired").await.expect("find"),
+        None
+    );
+    assert_eq!(
+        store.find_admin_session("unknown").await.expect("find"),
+        None
+    );
+
+    store.delete_admin_session("live").await.expect("delete");
+    assert_eq!(store.find_admin_session("live").await.expect("find"), None);
+
+    store
+        .create_admin_session(&live)
+        .await
+        .expect("create again");
+    store
+        .set_admin_password_hash("$argon2id$second")
+        .await
+        .expect("set");
+    assert_eq!(
+        store.find_admin_session("live").await.expect("find"),
+        None,
+        "a new password ends every session"
+    );
+    assert_eq!(
+        store.admin_password_hash().await.expect("read").as_deref(),
+        Some("$argon2id$second")
     );
 }
 

@@ -33,6 +33,16 @@ pub enum StoreError {
     Database(String),
 }
 
+/// A dashboard session, kept by the SHA-256 of its cookie's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct AdminSession {
+    pub token_hash: String,
+    /// Sent back with each form, so that another site cannot post on the admin's behalf.
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+}
+
 /// Which page of a listing to return: items after `after` (an opaque cursor from the previous
 /// page), at most `limit` of them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -83,6 +93,22 @@ pub trait Store: Send + Sync + 'static {
 
     /// Marks a key revoked (the first revocation time is kept); `None` if there is no such key.
     async fn revoke_api_key(&self, id: i64) -> Result<Option<ApiKeyRecord>, StoreError>;
+
+    /// The dashboard password's hash (argon2 PHC string), if one was set.
+    async fn admin_password_hash(&self) -> Result<Option<String>, StoreError>;
+
+    /// Sets the dashboard password's hash and ends every session.
+    async fn set_admin_password_hash(&self, hash: &str) -> Result<(), StoreError>;
+
+    async fn create_admin_session(&self, session: &AdminSession) -> Result<(), StoreError>;
+
+    /// A session by its token's hash, if it exists and has not expired.
+    async fn find_admin_session(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<AdminSession>, StoreError>;
+
+    async fn delete_admin_session(&self, token_hash: &str) -> Result<(), StoreError>;
 
     /// Adds a fan. `Conflict("email")` if the campaign already has a fan with this address
     /// (the unique index decides, so concurrent joins with one address make one fan).

@@ -1,0 +1,16 @@
+-- The dashboard's login: one administrator password (an argon2id PHC string, never the
+-- password) and server-side sessions kept by the SHA-256 of their token, so that a copy of the
+-- database holds no usable cookie.
+
+CREATE TABLE admin_password (
+    id         SMALLINT PRIMARY KEY CHECK (id = 1),
+    hash       TEXT NOT NULL,
+    updated_at TIMESTAMPTZ NOT NULL
+);
+
+CREATE TABLE admin_sessions (
+    token_hash TEXT PRIMARY KEY,
+    csrf_token TEXT NOT NULL,
+    created_at TIMESTAMPTZ NOT NULL,
+    expires_at TIMESTAMPTZ NOT NULL
+);
