@@ -14,6 +14,8 @@ export const artifacts = resolve(here, '..', 'artifacts')
 const binary = process.env.FANFARE_BIN || join(repo, 'target', 'debug', 'fanfare')
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
+export const ADMIN_PASSWORD = 'a long dashboard password'
+
 export const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"\''
 
 /** Starts `fanfare serve` and returns its URL, an API key and a stop function. */
@@ -22,6 +24,7 @@ export async function startFanfare () {
   const databaseUrl = 'sqlite://' + join(dir, 'fanfare.db')
   const created = execFileSync(binary, ['admin', 'create-key', '--name', 'e2e', '--database-url', databaseUrl], { encoding: 'utf8' })
   const apiKey = created.trim().split('\n').pop()
+  execFileSync(binary, ['admin', 'set-password', '--database-url', databaseUrl], { input: ADMIN_PASSWORD + '\n' })
   const server = spawn(binary, ['serve', '--bind', '127.0.0.1:0', '--database-url', databaseUrl, '--log', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit']
   })

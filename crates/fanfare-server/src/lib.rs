@@ -22,6 +22,7 @@ mod audit;
 mod auth;
 mod campaigns;
 mod clicks;
+pub mod dashboard;
 mod engagement;
 pub mod error;
 mod extract;
@@ -217,6 +218,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, openapi) = routes(&state);
     routes
         .merge(ops::openapi_route(openapi))
+        .merge(dashboard::routes())
         .fallback(|| async {
             ApiError::NotFound {
                 code: "not_found",

@@ -122,6 +122,9 @@ enum AdminCommand {
     ListKeys,
     /// Revoke an API key by its id (see list-keys); requests with it then get 401.
     RevokeKey { id: i64 },
+    /// Set the dashboard's password, read from the first line of standard input (at least 12
+    /// characters); open dashboard sessions end.
+    SetPassword,
 }
 
 fn main() -> ExitCode {
@@ -318,6 +321,22 @@ async fn run_admin(command: AdminCommand, store: &DynStore) -> anyhow::Result<Ex
                 record.id, record.name
             );
             println!("{}", key.secret);
+        }
+        AdminCommand::SetPassword => {
+            let mut line = String::new();
+            std::io::stdin()
+                .read_line(&mut line)
+                .context("cannot read the password from standard input")?;
+            let password = line.trim_end_matches(['\r', '\n']);
+            let hash = match fanfare_server::dashboard::hash_password(password) {
+                Ok(hash) => hash,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            store.set_admin_password_hash(&hash).await?;
+            println!("dashboard password set; log in at /admin");
         }
         AdminCommand::ListKeys => {
             let keys = store.list_api_keys().await?;

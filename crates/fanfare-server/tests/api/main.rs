@@ -9,6 +9,7 @@ mod helpers;
 mod audit;
 mod auth;
 mod campaigns;
+mod dashboard;
 mod engagement;
 mod fans;
 mod hostile_input;

@@ -1,0 +1,213 @@
+//! The dashboard's login, sessions, CSRF and audit pages over real HTTP.
+
+use reqwest::{StatusCode, redirect::Policy};
+use serde_json::json;
+
+use crate::helpers::{Backend, TestApp};
+
+const PASSWORD: &str = "correct horse battery staple";
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+/// Logs in and returns the session cookie (`name=value`).
+async fn log_in(app: &TestApp) -> String {
+    let response = browser()
+        .post(app.url("/admin/login"))
+        .form(&[("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    assert!(cookie.contains("Path=/admin"), "{cookie}");
+    cookie.split(';').next().unwrap().to_owned()
+}
+
+async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
+    let mut request = browser().get(app.url(path));
+    if let Some(cookie) = cookie {
+        request = request.header("cookie", cookie);
+    }
+    request.send().await.unwrap()
+}
+
+fn csrf_of(html: &str) -> String {
+    html.split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .unwrap()
+        .to_owned()
+}
+
+#[tokio::test]
+async fn only_a_logged_in_admin_sees_the_dashboard() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    // No password yet: the login page says how to set one, and nothing logs in.
+    let page = get(&app, "/admin/login", None).await.text().await.unwrap();
+    assert!(page.contains("fanfare admin set-password"));
+    let refused = browser()
+        .post(app.url("/admin/login"))
+        .form(&[("password", "anything at all, long")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
+
+    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    assert!(hash.starts_with("$argon2id$"), "{hash}");
+    assert!(fanfare_server::dashboard::hash_password("short").is_err());
+    app.store.set_admin_password_hash(&hash).await.unwrap();
+
+    for path in ["/admin", "/admin/audit", "/admin/campaigns/x/audit"] {
+        let anonymous = get(&app, path, None).await;
+        assert_eq!(anonymous.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(anonymous.headers()["location"], "/admin/login");
+    }
+    let forged = get(&app, "/admin", Some("fanfare_admin=forged")).await;
+    assert_eq!(forged.status(), StatusCode::SEE_OTHER);
+
+    let wrong = browser()
+        .post(app.url("/admin/login"))
+        .form(&[("password", "not the password at all")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
+    assert!(!wrong.headers().contains_key("set-cookie"));
+    assert!(wrong.text().await.unwrap().contains("Wrong password"));
+
+    // A login posted from another site is refused (login CSRF).
+    let cross_site = browser()
+        .post(app.url("/admin/login"))
+        .header("origin", "https://evil.example")
+        .form(&[("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(cross_site.status(), StatusCode::FORBIDDEN);
+
+    let created = app
+        .create_campaign(
+            &json!({"slug": "spring", "kind": "product", "title": "Spring <b>sale</b>",
+            "landing_url": "https://shop.example/spring"}),
+        )
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let cookie = log_in(&app).await;
+    let home = get(&app, "/admin", Some(&cookie)).await;
+    assert_eq!(home.status(), StatusCode::OK);
+    let csp = home.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(csp.contains("default-src 'none'"), "{csp}");
+    let html = home.text().await.unwrap();
+    assert!(html.contains("/admin/campaigns/spring/audit"));
+    assert!(
+        html.contains("Spring &lt;b&gt;sale&lt;/b&gt;"),
+        "titles are escaped"
+    );
+
+    // Logging out needs the form's CSRF token; then the cookie is worthless.
+    let csrf = csrf_of(&html);
+    let no_token = browser()
+        .post(app.url("/admin/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", "wrong")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(no_token.status(), StatusCode::FORBIDDEN);
+    let out = browser()
+        .post(app.url("/admin/logout"))
+        .header("cookie", &cookie)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    assert_eq!(
+        get(&app, "/admin", Some(&cookie)).await.status(),
+        StatusCode::SEE_OTHER
+    );
+    app.cleanup().await;
+}
+
+#[tokio::test]
+async fn the_audit_page_draws_the_previews_and_the_fix() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    app.store.set_admin_password_hash(&hash).await.unwrap();
+    let cookie = log_in(&app).await;
+    let form = get(&app, "/admin/audit", Some(&cookie))
+        .await
+        .text()
+        .await
+        .unwrap();
+    let csrf = csrf_of(&form);
+
+    let html = r#"<html><head><title>Spring</title>
+        <meta property="og:title" content="Spring <script>alert(1)</script>">
+        <meta property="og:image" content="/spring.png"></head></html>"#;
+    let post = |fields: Vec<(&'static str, String)>| {
+        browser()
+            .post(app.url("/admin/audit"))
+            .header("cookie", &cookie)
+            .form(&fields)
+            .send()
+    };
+    let refused = post(vec![("csrf", "stale".into()), ("html", html.into())])
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::FORBIDDEN);
+
+    let audited = post(vec![
+        ("csrf", csrf.clone()),
+        ("html", html.into()),
+        ("base_url", "https://shop.example/spring".into()),
+    ])
+    .await
+    .unwrap();
+    assert_eq!(audited.status(), StatusCode::OK);
+    let page = audited.text().await.unwrap();
+    for expected in [
+        "aria-label=\"Facebook preview\"",
+        "aria-label=\"X preview\"",
+        "aria-label=\"LinkedIn preview\"",
+        "src=\"https://shop.example/spring.png\"",
+        "error OG1",
+        "Paste into &lt;head&gt;",
+        "Spring &lt;script&gt;alert(1)&lt;/script&gt;",
+    ] {
+        assert!(page.contains(expected), "missing {expected}");
+    }
+    assert!(!page.contains("<script>alert(1)"));
+
+    // Bad input comes back as the form, with what to fix.
+    for fields in [
+        vec![("csrf", csrf.clone())],
+        vec![
+            ("csrf", csrf.clone()),
+            ("url", "javascript:alert(1)".into()),
+        ],
+        vec![
+            ("csrf", csrf.clone()),
+            ("url", format!("http://127.0.0.1:{}/", 9)),
+        ],
+    ] {
+        let response = post(fields).await.unwrap();
+        assert_eq!(response.status(), StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(response.text().await.unwrap().contains("class=\"problem\""));
+    }
+    app.cleanup().await;
+}
