@@ -42,14 +42,14 @@ pub struct AuditRequest {
     pub campaign: Option<String>,
 }
 
-fn fetcher(state: &AppState) -> Fetcher {
+pub(crate) fn fetcher(state: &AppState) -> Fetcher {
     Fetcher::new(FetchPolicy {
         allow_private: state.config.audit_allow_private,
         ..FetchPolicy::default()
     })
 }
 
-fn hints(campaign: &Campaign) -> CampaignHints {
+pub(crate) fn hints(campaign: &Campaign) -> CampaignHints {
     let s = &campaign.settings;
     CampaignHints {
         title: s.title.clone(),

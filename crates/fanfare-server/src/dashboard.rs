@@ -12,7 +12,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use base64::Engine;
 use fanfare_core::campaign::Campaign;
-use fanfare_smo::{FetchPolicy, Fetcher, Options, Preview, Report, Severity};
+use fanfare_smo::{Options, Preview, Report, Severity};
 use fanfare_store::{AdminSession, Page};
 use rand::RngCore;
 use serde::Deserialize;
@@ -20,6 +20,7 @@ use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::AppState;
+use crate::audit::{fetcher, hints};
 use crate::campaigns::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
@@ -408,13 +409,6 @@ pub struct AuditForm {
     fetch: Option<String>,
 }
 
-fn fetcher(state: &AppState) -> Fetcher {
-    Fetcher::new(FetchPolicy {
-        allow_private: state.config.audit_allow_private,
-        ..FetchPolicy::default()
-    })
-}
-
 async fn audit_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -499,7 +493,7 @@ async fn audit_campaign(
     };
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let url = campaign.settings.landing_url.url().clone();
-    let hints = campaign_hints(&campaign);
+    let hints = hints(&campaign);
     let body = match fanfare_smo::audit_url(&url, &fetcher(&state), Some(hints)).await {
         Ok(report) => render_report(&report, Some(&campaign)),
         Err(e) => format!(
@@ -509,17 +503,6 @@ async fn audit_campaign(
         ),
     };
     Ok(page(StatusCode::OK, layout("Audit", Some(&current), &body)))
-}
-
-fn campaign_hints(campaign: &Campaign) -> fanfare_smo::CampaignHints {
-    let s = &campaign.settings;
-    fanfare_smo::CampaignHints {
-        title: s.title.clone(),
-        description: s.description.clone(),
-        image_url: s.image_url.as_ref().map(|u| u.to_string()),
-        url: Some(s.landing_url.to_string()),
-        hashtags: s.hashtag_strings(),
-    }
 }
 
 fn image(preview: &Preview) -> String {

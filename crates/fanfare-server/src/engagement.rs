@@ -420,14 +420,7 @@ async fn creations(
         .await?
         .into_iter()
         .collect();
-    let view = |i: Interaction| CreationView {
-        reactions: reactions.get(&i.id).copied().unwrap_or(0),
-        id: i.id,
-        name: i.display_name.or(i.fan_name),
-        body: i.body,
-        url: i.url,
-        created_at: i.created_at,
-    };
+    let view = |i: Interaction| creation_view(i, &reactions);
     if hot {
         // The hot order changes as time passes: it has one page, the best of the latest 500.
         let mut recent = state
@@ -488,15 +481,19 @@ pub(crate) async fn recent_creations(
         .await?;
     Ok(items
         .into_iter()
-        .map(|i| CreationView {
-            reactions: reactions.get(&i.id).copied().unwrap_or(0),
-            id: i.id,
-            name: i.display_name.or(i.fan_name),
-            body: i.body,
-            url: i.url,
-            created_at: i.created_at,
-        })
+        .map(|i| creation_view(i, &reactions))
         .collect())
+}
+
+fn creation_view(i: Interaction, reactions: &HashMap<i64, u64>) -> CreationView {
+    CreationView {
+        reactions: reactions.get(&i.id).copied().unwrap_or(0),
+        id: i.id,
+        name: i.display_name.or(i.fan_name),
+        body: i.body,
+        url: i.url,
+        created_at: i.created_at,
+    }
 }
 
 /// A fan's standing: what the leaderboard and the fan's page show.
