@@ -434,4 +434,20 @@ async fn images_that_hang_or_lie_are_bounded_and_reported() {
         "{:?}",
         report.findings
     );
+
+    // An image that redirects into the private network is refused like a page would be.
+    let report = page
+        .audit(
+            &GOOD.replace("BASE/img/1200x630.png", "BASE/to-metadata"),
+            true,
+        )
+        .await;
+    assert!(
+        report
+            .findings
+            .iter()
+            .any(|f| f.rule == "FB5" && f.message.contains("cloud metadata")),
+        "{:?}",
+        report.findings
+    );
 }
