@@ -25,8 +25,11 @@ use crate::campaigns::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::links::html_escape as esc;
+use crate::visitor::Client;
 
 const COOKIE: &str = "fanfare_admin";
+/// Login attempts one client IP may make per minute.
+pub const LOGINS_PER_MINUTE: u32 = 10;
 const SESSION_HOURS: i64 = 12;
 /// Pasted HTML can be a whole page.
 const FORM_LIMIT: usize = 10 * 1024 * 1024;
@@ -213,9 +216,22 @@ pub struct LoginForm {
 
 async fn login(
     State(state): State<AppState>,
+    client: Client,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> ApiResult<Response> {
+    if let Err(wait) = state.login_limiter.check(&client.ip.to_string()) {
+        let mut response = login_form(
+            StatusCode::TOO_MANY_REQUESTS,
+            Some("Too many attempts: wait a minute before trying again."),
+            &state,
+        )
+        .await?;
+        if let Ok(value) = HeaderValue::from_str(&wait.as_secs().max(1).to_string()) {
+            response.headers_mut().insert(header::RETRY_AFTER, value);
+        }
+        return Ok(response);
+    }
     if !same_origin(&state, &headers) {
         return Ok(page(
             StatusCode::FORBIDDEN,

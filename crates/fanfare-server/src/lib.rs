@@ -96,6 +96,8 @@ pub struct Shared {
     public_limiter: rate_limit::RateLimiter,
     /// Interactions per fan and minute (a second limit, beside the per-visitor one).
     fan_limiter: rate_limit::RateLimiter,
+    /// Dashboard login attempts per client IP and minute (against password guessing).
+    login_limiter: rate_limit::RateLimiter,
     links: links::LinkCache,
     agents: links::AgentClassifier,
     clicks: clicks::ClickPipeline,
@@ -144,6 +146,7 @@ impl AppState {
             store,
             public_limiter: rate_limit::RateLimiter::new(config.public_rate_limit),
             fan_limiter: rate_limit::RateLimiter::new(config.interactions_per_minute),
+            login_limiter: rate_limit::RateLimiter::new(dashboard::LOGINS_PER_MINUTE),
             links: links::LinkCache::new(config.link_cache_size),
             agents: links::AgentClassifier::default(),
             config,

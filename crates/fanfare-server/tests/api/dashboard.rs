@@ -211,3 +211,30 @@ async fn the_audit_page_draws_the_previews_and_the_fix() {
     }
     app.cleanup().await;
 }
+
+#[tokio::test]
+async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    app.store.set_admin_password_hash(&hash).await.unwrap();
+    for attempt in 0..fanfare_server::dashboard::LOGINS_PER_MINUTE {
+        let wrong = browser()
+            .post(app.url("/admin/login"))
+            .form(&[("password", format!("guess number {attempt}"))])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+    }
+    // Even the right password waits now.
+    let limited = browser()
+        .post(app.url("/admin/login"))
+        .form(&[("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), StatusCode::TOO_MANY_REQUESTS);
+    assert!(limited.headers().contains_key("retry-after"));
+    assert!(!limited.headers().contains_key("set-cookie"));
+    app.cleanup().await;
+}
