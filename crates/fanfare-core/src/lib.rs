@@ -5,6 +5,7 @@
 
 pub mod api_key;
 pub mod campaign;
+pub mod cascade;
 pub mod engagement;
 pub mod fan;
 pub mod link;

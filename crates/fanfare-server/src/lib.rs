@@ -32,6 +32,7 @@ mod metrics;
 mod ops;
 mod pagination;
 mod rate_limit;
+mod stats;
 mod visitor;
 mod widget;
 
@@ -170,6 +171,7 @@ impl AppState {
         (name = "engagement", description = "Admin API for appropriation: rules, moderation, milestones"),
         (name = "links", description = "Short links, share redirects, QR codes; and their admin API"),
         (name = "public", description = "Public API, for widgets and campaign pages"),
+        (name = "stats", description = "What the loop did: cascades (admin API: needs an API key)"),
         (name = "audit", description = "SMO audit of a page's social tags: needs an API key"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -202,6 +204,12 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .merge(
             links::admin_routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_api_key,
+            )),
+        )
+        .merge(
+            stats::admin_routes().route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 auth::require_api_key,
             )),

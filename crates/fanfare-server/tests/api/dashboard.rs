@@ -224,7 +224,11 @@ async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
             .send()
             .await
             .unwrap();
-        assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED, "attempt {attempt}");
+        assert_eq!(
+            wrong.status(),
+            StatusCode::UNAUTHORIZED,
+            "attempt {attempt}"
+        );
     }
     // Even the right password waits now.
     let limited = browser()

@@ -15,4 +15,5 @@ mod fans;
 mod hostile_input;
 mod links;
 mod operations;
+mod stats;
 mod widget;

@@ -153,6 +153,7 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
         "POST /api/v1/campaigns/{slug}/moderation/{id}",
         "GET /api/v1/campaigns/{slug}/milestones",
         "POST /api/v1/audit",
+        "GET /api/v1/campaigns/{slug}/cascades",
         "GET /api/v1/campaigns/{slug}/audit",
         "GET /w/fanfare.js",
         "GET /c/{slug}",
