@@ -110,7 +110,8 @@
         body: JSON.stringify({ name: name.value, email: email.value || undefined, ref: saved.ref, channel: saved.channel || undefined })
       }).then(joined => {
         write(saved = { member: { token: joined.member.token, ref_code: joined.member.ref_code, links: joined.links, share_urls: joined.share_urls } })
-        return call('').then(c => { campaign = c })
+        // The join stands even if the fresh count cannot be read: the bar shows all the same.
+        return call('').then(c => { campaign = c }, () => {})
       }).then(render, err => { status.textContent = T.failed + ' ' + err.message })
     }
     return el('section', {}, el('div', {}, open), form, status)
