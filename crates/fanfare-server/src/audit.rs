@@ -72,7 +72,7 @@ fn fetch_failed(url: &Url, error: FetchError) -> ApiError {
     }
 }
 
-fn web_url(field: &'static str, value: &str) -> ApiResult<Url> {
+pub(crate) fn web_url(field: &'static str, value: &str) -> ApiResult<Url> {
     Url::parse(value)
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())

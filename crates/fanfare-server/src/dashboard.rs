@@ -10,22 +10,22 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
-use base64::Engine;
 use fanfare_core::campaign::Campaign;
 use fanfare_smo::{Options, Preview, Report, Severity};
 use fanfare_store::{AdminSession, Page};
 use rand::RngCore;
 use serde::Deserialize;
-use sha2::{Digest, Sha256};
 use url::Url;
 
 use crate::AppState;
-use crate::audit::{fetcher, hints};
+use crate::audit::{fetcher, hints, web_url};
 use crate::campaigns::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::links::html_escape as esc;
 use crate::visitor::Client;
+use crate::widget::is_own_origin;
+use fanfare_core::fan::{Secret, hash_secret};
 
 const COOKIE: &str = "fanfare_admin";
 /// Login attempts one client IP may make per minute.
@@ -62,19 +62,6 @@ pub fn hash_password(password: &str) -> Result<String, String> {
         .map_err(|e| format!("cannot hash the password: {e}"))
 }
 
-fn token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
-}
-
-fn sha256_hex(value: &str) -> String {
-    Sha256::digest(value.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
-
 fn cookie_token(headers: &HeaderMap) -> Option<String> {
     headers
         .get_all(header::COOKIE)
@@ -88,7 +75,7 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
 
 async fn session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<AdminSession>> {
     match cookie_token(headers) {
-        Some(token) => Ok(state.store.find_admin_session(&sha256_hex(&token)).await?),
+        Some(token) => Ok(state.store.find_admin_session(&hash_secret(&token)).await?),
         None => Ok(None),
     }
 }
@@ -103,18 +90,7 @@ fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
         // Browsers send Origin with every form POST; a client without one is not a browser.
         return true;
     };
-    let Ok(origin) = Url::parse(origin) else {
-        return false;
-    };
-    let authority = match origin.port() {
-        Some(port) => format!("{}:{port}", origin.host_str().unwrap_or_default()),
-        None => origin.host_str().unwrap_or_default().to_owned(),
-    };
-    headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|host| host.eq_ignore_ascii_case(&authority))
-        || state.config.base_url.origin() == origin.origin()
+    Url::parse(origin).is_ok_and(|origin| is_own_origin(state, headers, &origin))
 }
 
 const STYLE: &str = "body{font:16px/1.5 system-ui,sans-serif;margin:0;color:#1b1b1b;background:#f6f6f7;overflow-wrap:anywhere}\
@@ -267,12 +243,13 @@ async fn login(
         tracing::warn!("dashboard login refused: wrong password");
         return login_form(StatusCode::UNAUTHORIZED, Some("Wrong password."), &state).await;
     }
-    let token = token();
+    // The same kind of secret as a fan's member token: 256 random bits, kept by its SHA-256.
+    let token = Secret::generate("ffs_");
     state
         .store
         .create_admin_session(&AdminSession {
-            token_hash: sha256_hex(&token),
-            csrf_token: self::token(),
+            token_hash: token.hash,
+            csrf_token: Secret::generate("").value,
             expires_at: fanfare_store::now() + chrono::Duration::hours(SESSION_HOURS),
         })
         .await?;
@@ -283,7 +260,8 @@ async fn login(
         ""
     };
     let cookie = format!(
-        "{COOKIE}={token}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        "{COOKIE}={}; Path=/admin; HttpOnly; SameSite=Strict; Max-Age={}{secure}",
+        token.value,
         SESSION_HOURS * 3600
     );
     let mut response = Redirect::to("/admin").into_response();
@@ -452,11 +430,7 @@ async fn audit_submit(
             ),
         )
     };
-    let web = |value: &str| {
-        Url::parse(value.trim())
-            .ok()
-            .filter(|u| matches!(u.scheme(), "http" | "https"))
-    };
+    let web = |value: &str| web_url("url", value.trim()).ok();
     let (url, html) = (form.url.trim(), form.html.trim());
     let report = match (url.is_empty(), html.is_empty()) {
         (false, true) => {

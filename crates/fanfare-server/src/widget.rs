@@ -478,6 +478,23 @@ pub async fn public_cors(State(state): State<AppState>, request: Request, next: 
     response
 }
 
+/// Whether `origin` is Fanfare itself: the host the request was sent to, or the configured
+/// public URL (behind a proxy the two may differ).
+pub(crate) fn is_own_origin(state: &AppState, headers: &HeaderMap, origin: &url::Url) -> bool {
+    let Some(host) = origin.host_str() else {
+        return false;
+    };
+    let authority = match origin.port() {
+        Some(port) => format!("{host}:{port}"),
+        None => host.to_owned(),
+    };
+    headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|h| h.eq_ignore_ascii_case(&authority))
+        || state.config.base_url.origin() == origin.origin()
+}
+
 enum Verdict {
     Allowed,
     Refused(String),
@@ -500,15 +517,7 @@ async fn origin_verdict(
     let Some(host) = parsed.host_str() else {
         return Verdict::Refused(slug.as_str().to_owned());
     };
-    let authority = match parsed.port() {
-        Some(port) => format!("{host}:{port}"),
-        None => host.to_owned(),
-    };
-    let same_origin = headers
-        .get(header::HOST)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|h| h.eq_ignore_ascii_case(&authority))
-        || state.config.base_url.origin() == parsed.origin();
+    let same_origin = is_own_origin(state, headers, &parsed);
     let campaign = match find(state, &slug).await {
         Ok(campaign) => campaign,
         // No campaign, or no database right now: the handler meets the same failure and answers
