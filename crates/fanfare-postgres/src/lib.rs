@@ -2,6 +2,7 @@
 //! Migrations run on start; sqlx takes an advisory lock around them, so servers starting
 //! together do not race.
 
+use std::ops::Range;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -20,11 +21,17 @@ use fanfare_store::{
     StoredLink, StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, redact_url,
     values_list,
 };
+use fanfare_store::{
+    Counters, Dimension, DimensionCount, FanNode, HourCounters, KeyedCounters, RollupDeltas,
+    rollup_sql,
+};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 use sqlx::types::Json;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+mod rollups;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -297,8 +304,9 @@ impl Store for PostgresStore {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO fans (campaign_id, ref_code, token_hash, name, email, mailbox, \
-             referrer_id, root_id, depth, visitor_hash, flags, joined_at, channel) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13) RETURNING id",
+             referrer_id, root_id, depth, visitor_hash, flags, joined_at, channel, device, \
+             referrer_host) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+             RETURNING id",
         )
         .bind(fan.campaign_id)
         .bind(fan.ref_code.as_str())
@@ -313,6 +321,8 @@ impl Store for PostgresStore {
         .bind(Json(fan.flag_strings()))
         .bind(fan.joined_at)
         .bind(fan.channel.map(|c| c.as_str()))
+        .bind(fan.device.as_str())
+        .bind(fan.referrer_host.as_deref())
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_sqlx_error(e, "email"))?;
@@ -326,6 +336,7 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(|e| map_sqlx_error(e, "link key"))?;
+        rollups::join(&mut tx, fan).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(fan.clone().into_fan(id))
     }
@@ -490,6 +501,7 @@ impl Store for PostgresStore {
         event: VisitorEvent,
         visitor_hash: &str,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let done = sqlx::query(
             "INSERT INTO visitor_days (campaign_id, day, kind, visitor_hash) VALUES ($1, $2, $3, $4) \
              ON CONFLICT DO NOTHING",
@@ -498,10 +510,21 @@ impl Store for PostgresStore {
         .bind(day)
         .bind(event.as_str())
         .bind(visitor_hash)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        let first = done.rows_affected() > 0;
+        if first {
+            sqlx::query(rollup_sql::VISITOR)
+                .bind(campaign_id)
+                .bind(day)
+                .bind(event.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(first)
     }
 
     async fn count_visitor_events(
@@ -512,8 +535,8 @@ impl Store for PostgresStore {
         to: NaiveDate,
     ) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM visitor_days WHERE campaign_id = $1 AND kind = $2 \
-             AND day >= $3 AND day <= $4",
+            "SELECT COALESCE(SUM(visitors), 0)::bigint FROM visitor_day_counts WHERE campaign_id = $1 \
+             AND kind = $2 AND day >= $3 AND day <= $4",
         )
         .bind(campaign_id)
         .bind(event.as_str())
@@ -658,6 +681,33 @@ impl Store for PostgresStore {
             }
             upsert.execute(&mut *tx).await.map_err(db_error)?;
         }
+        let rollup = RollupDeltas::of_clicks(clicks);
+        for chunk in rollup.clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
+            let sql = rollup_sql::clicks(&values_list(chunk.len(), 5, true));
+            let mut upsert = sqlx::query(&sql);
+            for ((campaign_id, hour, channel), [clicks, bots]) in chunk {
+                upsert = upsert
+                    .bind(campaign_id)
+                    .bind(hour)
+                    .bind(channel)
+                    .bind(clicks)
+                    .bind(bots);
+            }
+            upsert.execute(&mut *tx).await.map_err(db_error)?;
+        }
+        for chunk in rollup.dimensions.chunks(CLICK_ROWS_PER_STATEMENT) {
+            let sql = rollup_sql::click_dimensions(&values_list(chunk.len(), 5, true));
+            let mut upsert = sqlx::query(&sql);
+            for ((campaign_id, hour, dimension, value), clicks) in chunk {
+                upsert = upsert
+                    .bind(campaign_id)
+                    .bind(hour)
+                    .bind(*dimension)
+                    .bind(value)
+                    .bind(clicks);
+            }
+            upsert.execute(&mut *tx).await.map_err(db_error)?;
+        }
         tx.commit().await.map_err(db_error)
     }
 
@@ -684,6 +734,7 @@ impl Store for PostgresStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        rollups::share(&mut tx, link_id, channel, at).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -745,6 +796,7 @@ impl Store for PostgresStore {
     }
 
     async fn add_interaction(&self, new: &NewInteraction) -> Result<Interaction, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO interactions (campaign_id, fan_id, kind, reaction, target_id, body, url, \
              display_name, status, reason, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) RETURNING id",
@@ -760,9 +812,11 @@ impl Store for PostgresStore {
         .bind(new.status.as_str())
         .bind(new.reason.as_deref())
         .bind(new.created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_sqlx_error(e, "reaction"))?;
+        rollups::interaction(&mut tx, new).await?;
+        tx.commit().await.map_err(db_error)?;
         self.get_interaction(new.campaign_id, id)
             .await?
             .ok_or_else(|| StoreError::Database(format!("interaction {id} vanished")))
@@ -983,6 +1037,94 @@ impl Store for PostgresStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)
+    }
+
+    async fn counters_by_channel(
+        &self,
+        campaign_id: i64,
+        hours: Range<i64>,
+    ) -> Result<Vec<(String, Counters)>, StoreError> {
+        let rows: Vec<KeyedCounters> = sqlx::query_as(&rollup_sql::by_channel())
+            .bind(campaign_id)
+            .bind(hours.start)
+            .bind(hours.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(|r| (r.key, r.counters)).collect())
+    }
+
+    async fn counters_by_hour(
+        &self,
+        campaign_id: i64,
+        hours: Range<i64>,
+    ) -> Result<Vec<(i64, Counters)>, StoreError> {
+        let rows: Vec<HourCounters> = sqlx::query_as(&rollup_sql::by_hour())
+            .bind(campaign_id)
+            .bind(hours.start)
+            .bind(hours.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(|r| (r.hour, r.counters)).collect())
+    }
+
+    async fn dimension_counts(
+        &self,
+        campaign_id: i64,
+        dimension: Dimension,
+        hours: Range<i64>,
+    ) -> Result<Vec<DimensionCount>, StoreError> {
+        sqlx::query_as(rollup_sql::DIMENSION)
+            .bind(campaign_id)
+            .bind(dimension.as_str())
+            .bind(hours.start)
+            .bind(hours.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn visitors_by_day(
+        &self,
+        campaign_id: i64,
+        event: VisitorEvent,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, u64)>, StoreError> {
+        let rows: Vec<(NaiveDate, i64)> = sqlx::query_as(rollup_sql::VISITORS_BY_DAY)
+            .bind(campaign_id)
+            .bind(event.as_str())
+            .bind(from)
+            .bind(to)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, n)| (day, n.unsigned_abs()))
+            .collect())
+    }
+
+    async fn fan_nodes(&self, campaign_id: i64, after_id: i64) -> Result<Vec<FanNode>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, referrer_id, flags <> '[]'::jsonb AS flagged, \
+             floor(extract(epoch FROM joined_at))::bigint AS joined_at \
+             FROM fans WHERE campaign_id = $1 AND id > $2 ORDER BY id",
+        )
+        .bind(campaign_id)
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn ref_codes(&self, fan_ids: &[i64]) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+        sqlx::query_as("SELECT id, ref_code FROM fans WHERE id = ANY($1)")
+            .bind(fan_ids)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
     }
 }
 

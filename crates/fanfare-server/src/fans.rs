@@ -26,10 +26,10 @@ use crate::campaigns::{find, parse_slug_path};
 use crate::engagement::{member, reward_referrer};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::links::link_urls;
+use crate::links::{link_urls, url_host};
 use crate::pagination::{self, Listing, PageParams};
 use crate::visitor::Client;
-use fanfare_core::link::{Channel, LinkKey};
+use fanfare_core::link::{Channel, Device, LinkKey};
 use std::collections::BTreeMap;
 
 const DEFAULT_PAGE_SIZE: u32 = 100;
@@ -64,6 +64,9 @@ pub struct JoinRequest {
     /// The channel of the link that brought the visitor (`utm_source` on the landing URL);
     /// an unknown name is ignored.
     pub channel: Option<String>,
+    /// The page that sent the visitor to the site (`document.referrer`), for the referrer
+    /// breakdown: only its host is kept, and anything but an http(s) URL is ignored.
+    pub referrer: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -238,6 +241,8 @@ async fn join(
             visitor_hash: visitor.clone(),
             flags: flags.clone(),
             joined_at,
+            device: Device::from_user_agent(&client.user_agent),
+            referrer_host: body.referrer.as_deref().and_then(url_host),
         };
         match state.store.insert_fan(&new_fan).await {
             Ok(fan) => {

@@ -192,10 +192,17 @@ async fn resolve(
 }
 
 fn referrer_host(headers: &HeaderMap) -> Option<String> {
-    let value = headers.get(header::REFERER)?.to_str().ok()?;
+    url_host(headers.get(header::REFERER)?.to_str().ok()?)
+}
+
+/// The host of an http(s) URL, for referrer breakdowns; `None` for anything else.
+pub(crate) fn url_host(value: &str) -> Option<String> {
     let url = url::Url::parse(value).ok()?;
+    if !matches!(url.scheme(), "http" | "https") {
+        return None;
+    }
     let host = url.host_str()?;
-    (host.len() <= 253).then(|| host.to_owned())
+    (host.len() <= 253).then(|| host.to_ascii_lowercase())
 }
 
 /// Follow a short link.
@@ -229,6 +236,7 @@ async fn redirect(
     let agent = state.agents.classify(&method, &client.user_agent);
     let click = NewClick {
         link_id: target.link_id,
+        campaign_id: target.campaign_id,
         channel,
         at: fanfare_store::now(),
         visitor_hash: state

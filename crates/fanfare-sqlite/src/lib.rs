@@ -2,6 +2,7 @@
 //! mode so that readers never wait for the writer, with `synchronous=NORMAL` (in WAL mode a commit
 //! survives a process crash; only an OS crash or power cut can lose the last transactions).
 
+use std::ops::Range;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -19,10 +20,16 @@ use fanfare_store::{
     StoreError, StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction,
     StoredLink, StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, values_list,
 };
+use fanfare_store::{
+    Counters, Dimension, DimensionCount, FanNode, HourCounters, KeyedCounters, RollupDeltas,
+    rollup_sql, sqlite_placeholders,
+};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::types::Json;
+
+mod rollups;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -294,8 +301,8 @@ impl Store for SqliteStore {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO fans (campaign_id, ref_code, token_hash, name, email, mailbox, \
-             referrer_id, root_id, depth, visitor_hash, flags, joined_at, channel) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+             referrer_id, root_id, depth, visitor_hash, flags, joined_at, channel, device, \
+             referrer_host) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
         )
         .bind(fan.campaign_id)
         .bind(fan.ref_code.as_str())
@@ -310,6 +317,8 @@ impl Store for SqliteStore {
         .bind(Json(fan.flag_strings()))
         .bind(fan.joined_at)
         .bind(fan.channel.map(|c| c.as_str()))
+        .bind(fan.device.as_str())
+        .bind(fan.referrer_host.as_deref())
         .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_sqlx_error(e, "email"))?;
@@ -321,6 +330,7 @@ impl Store for SqliteStore {
             .execute(&mut *tx)
             .await
             .map_err(|e| map_sqlx_error(e, "link key"))?;
+        rollups::join(&mut tx, fan).await?;
         tx.commit().await.map_err(db_error)?;
         Ok(fan.clone().into_fan(id))
     }
@@ -499,6 +509,7 @@ impl Store for SqliteStore {
         event: VisitorEvent,
         visitor_hash: &str,
     ) -> Result<bool, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let done = sqlx::query(
             "INSERT INTO visitor_days (campaign_id, day, kind, visitor_hash) VALUES (?, ?, ?, ?) \
              ON CONFLICT DO NOTHING",
@@ -507,10 +518,21 @@ impl Store for SqliteStore {
         .bind(day)
         .bind(event.as_str())
         .bind(visitor_hash)
-        .execute(&self.pool)
+        .execute(&mut *tx)
         .await
         .map_err(db_error)?;
-        Ok(done.rows_affected() > 0)
+        let first = done.rows_affected() > 0;
+        if first {
+            sqlx::query(&sqlite_placeholders(rollup_sql::VISITOR))
+                .bind(campaign_id)
+                .bind(day)
+                .bind(event.as_str())
+                .execute(&mut *tx)
+                .await
+                .map_err(db_error)?;
+        }
+        tx.commit().await.map_err(db_error)?;
+        Ok(first)
     }
 
     async fn count_visitor_events(
@@ -521,8 +543,8 @@ impl Store for SqliteStore {
         to: NaiveDate,
     ) -> Result<u64, StoreError> {
         let count: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM visitor_days WHERE campaign_id = ? AND kind = ? \
-             AND day >= ? AND day <= ?",
+            "SELECT COALESCE(SUM(visitors), 0) FROM visitor_day_counts WHERE campaign_id = ? \
+             AND kind = ? AND day >= ? AND day <= ?",
         )
         .bind(campaign_id)
         .bind(event.as_str())
@@ -635,6 +657,19 @@ impl Store for SqliteStore {
                 values_list(chunk.len(), 5, false)
             ));
         }
+        let rollup = RollupDeltas::of_clicks(clicks);
+        for chunk in rollup.clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
+            sql.push_str(&rollup_sql::clicks(&values_list(chunk.len(), 5, false)));
+            sql.push(';');
+        }
+        for chunk in rollup.dimensions.chunks(CLICK_ROWS_PER_STATEMENT) {
+            sql.push_str(&rollup_sql::click_dimensions(&values_list(
+                chunk.len(),
+                5,
+                false,
+            )));
+            sql.push(';');
+        }
         sql.push_str("COMMIT;");
         let mut query = sqlx::query(&sql);
         for click in clicks {
@@ -662,6 +697,22 @@ impl Store for SqliteStore {
                 .bind(clicks)
                 .bind(bots)
                 .bind(qr);
+        }
+        for ((campaign_id, hour, channel), [clicks, bots]) in &rollup.clicks {
+            query = query
+                .bind(campaign_id)
+                .bind(hour)
+                .bind(channel)
+                .bind(clicks)
+                .bind(bots);
+        }
+        for ((campaign_id, hour, dimension, value), clicks) in &rollup.dimensions {
+            query = query
+                .bind(campaign_id)
+                .bind(hour)
+                .bind(*dimension)
+                .bind(value)
+                .bind(clicks);
         }
         let mut conn = self.pool.acquire().await.map_err(db_error)?;
         if let Err(e) = query.execute(&mut *conn).await {
@@ -695,6 +746,7 @@ impl Store for SqliteStore {
         .execute(&mut *tx)
         .await
         .map_err(db_error)?;
+        rollups::share(&mut tx, link_id, channel, at).await?;
         tx.commit().await.map_err(db_error)
     }
 
@@ -756,6 +808,7 @@ impl Store for SqliteStore {
     }
 
     async fn add_interaction(&self, new: &NewInteraction) -> Result<Interaction, StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
         let id: i64 = sqlx::query_scalar(
             "INSERT INTO interactions (campaign_id, fan_id, kind, reaction, target_id, body, url, \
              display_name, status, reason, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
@@ -771,9 +824,11 @@ impl Store for SqliteStore {
         .bind(new.status.as_str())
         .bind(new.reason.as_deref())
         .bind(new.created_at)
-        .fetch_one(&self.pool)
+        .fetch_one(&mut *tx)
         .await
         .map_err(|e| map_sqlx_error(e, "reaction"))?;
+        rollups::interaction(&mut tx, new).await?;
+        tx.commit().await.map_err(db_error)?;
         self.get_interaction(new.campaign_id, id)
             .await?
             .ok_or_else(|| StoreError::Database(format!("interaction {id} vanished")))
@@ -988,5 +1043,96 @@ impl Store for SqliteStore {
         .fetch_all(&self.pool)
         .await
         .map_err(db_error)
+    }
+
+    async fn counters_by_channel(
+        &self,
+        campaign_id: i64,
+        hours: Range<i64>,
+    ) -> Result<Vec<(String, Counters)>, StoreError> {
+        let rows: Vec<KeyedCounters> =
+            sqlx::query_as(&sqlite_placeholders(&rollup_sql::by_channel()))
+                .bind(campaign_id)
+                .bind(hours.start)
+                .bind(hours.end)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(rows.into_iter().map(|r| (r.key, r.counters)).collect())
+    }
+
+    async fn counters_by_hour(
+        &self,
+        campaign_id: i64,
+        hours: Range<i64>,
+    ) -> Result<Vec<(i64, Counters)>, StoreError> {
+        let rows: Vec<HourCounters> = sqlx::query_as(&sqlite_placeholders(&rollup_sql::by_hour()))
+            .bind(campaign_id)
+            .bind(hours.start)
+            .bind(hours.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)?;
+        Ok(rows.into_iter().map(|r| (r.hour, r.counters)).collect())
+    }
+
+    async fn dimension_counts(
+        &self,
+        campaign_id: i64,
+        dimension: Dimension,
+        hours: Range<i64>,
+    ) -> Result<Vec<DimensionCount>, StoreError> {
+        sqlx::query_as(&sqlite_placeholders(rollup_sql::DIMENSION))
+            .bind(campaign_id)
+            .bind(dimension.as_str())
+            .bind(hours.start)
+            .bind(hours.end)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
+    }
+
+    async fn visitors_by_day(
+        &self,
+        campaign_id: i64,
+        event: VisitorEvent,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, u64)>, StoreError> {
+        let rows: Vec<(NaiveDate, i64)> =
+            sqlx::query_as(&sqlite_placeholders(rollup_sql::VISITORS_BY_DAY))
+                .bind(campaign_id)
+                .bind(event.as_str())
+                .bind(from)
+                .bind(to)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(db_error)?;
+        Ok(rows
+            .into_iter()
+            .map(|(day, n)| (day, n.unsigned_abs()))
+            .collect())
+    }
+
+    async fn fan_nodes(&self, campaign_id: i64, after_id: i64) -> Result<Vec<FanNode>, StoreError> {
+        sqlx::query_as(
+            "SELECT id, referrer_id, flags <> '[]' AS flagged, \
+             CAST(strftime('%s', joined_at) AS INTEGER) AS joined_at \
+             FROM fans WHERE campaign_id = ? AND id > ? ORDER BY id",
+        )
+        .bind(campaign_id)
+        .bind(after_id)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(db_error)
+    }
+
+    async fn ref_codes(&self, fan_ids: &[i64]) -> Result<Vec<(i64, Option<String>)>, StoreError> {
+        // A JSON array keeps it one statement, whatever the number of ids.
+        sqlx::query_as("SELECT id, ref_code FROM fans WHERE id IN (SELECT value FROM json_each(?))")
+            .bind(Json(fan_ids))
+            .fetch_all(&self.pool)
+            .await
+            .map_err(db_error)
     }
 }

@@ -11,7 +11,9 @@ use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
-use crate::{AdminSession, NewClick, NewFan, NewInteraction, Page, Store, StoreError, now};
+use crate::{
+    AdminSession, LinkTarget, NewClick, NewFan, NewInteraction, Page, Store, StoreError, now,
+};
 use fanfare_core::engagement::{InteractionKind, Milestone, Reaction, Status};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
@@ -52,6 +54,7 @@ macro_rules! conformance_tests {
             clicks_and_shares_add_up_per_link_and_channel,
             interactions_are_stored_moderated_and_counted,
             milestones_are_awarded_once_per_threshold,
+            report_counters_follow_every_write,
         );
     };
     (@each $make:path; $($scenario:ident),* $(,)?) => {
@@ -441,6 +444,8 @@ fn new_fan(campaign_id: i64, name: &str, email: Option<&str>, referrer: Option<&
         visitor_hash: format!("visitor-{name}"),
         flags: Vec::new(),
         joined_at: now(),
+        device: Device::Desktop,
+        referrer_host: None,
     }
 }
 
@@ -819,9 +824,10 @@ pub async fn deleting_a_campaign_deletes_its_fans(harness: &impl Harness) {
     assert_eq!(store.count_fans(again).await.expect("count"), 0);
 }
 
-fn new_click(link_id: i64, channel: Channel, visitor: &str, agent: Agent) -> NewClick {
+fn new_click(link: &LinkTarget, channel: Channel, visitor: &str, agent: Agent) -> NewClick {
     NewClick {
-        link_id,
+        link_id: link.link_id,
+        campaign_id: link.campaign_id,
         channel,
         at: now(),
         visitor_hash: visitor.to_owned(),
@@ -944,16 +950,16 @@ pub async fn clicks_and_shares_add_up_per_link_and_channel(harness: &impl Harnes
         .expect("find")
         .expect("found");
     let batch = vec![
-        new_click(link.link_id, Channel::X, "v1", Agent::Human),
-        new_click(link.link_id, Channel::X, "v1", Agent::Human),
-        new_click(link.link_id, Channel::X, "v2", Agent::Human),
-        new_click(link.link_id, Channel::X, "bot", Agent::Bot),
-        new_click(link.link_id, Channel::X, "fb", Agent::Preview),
-        new_click(link.link_id, Channel::Qr, "v1", Agent::Human),
+        new_click(&link, Channel::X, "v1", Agent::Human),
+        new_click(&link, Channel::X, "v1", Agent::Human),
+        new_click(&link, Channel::X, "v2", Agent::Human),
+        new_click(&link, Channel::X, "bot", Agent::Bot),
+        new_click(&link, Channel::X, "fb", Agent::Preview),
+        new_click(&link, Channel::Qr, "v1", Agent::Human),
     ];
     store.record_clicks(&batch).await.expect("record");
     store
-        .record_clicks(&[new_click(link.link_id, Channel::X, "v2", Agent::Human)])
+        .record_clicks(&[new_click(&link, Channel::X, "v2", Agent::Human)])
         .await
         .expect("record");
     store
@@ -1223,5 +1229,211 @@ pub async fn milestones_are_awarded_once_per_threshold(harness: &impl Harness) {
     assert_eq!(
         listed[0].fan_ref_code,
         ada.ref_code.as_ref().map(ToString::to_string)
+    );
+}
+
+/// Every write that a report reads updates its hourly counter: joins (flagged, referred, with
+/// a channel, device and referrer), first and later interactions, shares, clicks and visits.
+pub async fn report_counters_follow_every_write(harness: &impl Harness) {
+    use crate::{Counters, Dimension, hour_of};
+    use chrono::{TimeZone, Utc};
+
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "reported").await;
+    let t0 = Utc.with_ymd_and_hms(2026, 3, 1, 10, 15, 0).unwrap();
+    let t1 = t0 + Duration::hours(2);
+    let at = |fan: NewFan, when, channel: Option<Channel>, host: Option<&str>| NewFan {
+        joined_at: when,
+        channel,
+        referrer_host: host.map(str::to_owned),
+        device: Device::Mobile,
+        ..fan
+    };
+    let ada = join(
+        &store,
+        at(
+            new_fan(campaign, "Ada", None, None),
+            t0,
+            None,
+            Some("news.example"),
+        ),
+    )
+    .await;
+    let bob = join(
+        &store,
+        at(
+            new_fan(campaign, "Bob", None, Some(&ada)),
+            t1,
+            Some(Channel::X),
+            None,
+        ),
+    )
+    .await;
+    join(
+        &store,
+        at(
+            new_fan(campaign, "Cy", None, Some(&ada)),
+            t1,
+            Some(Channel::X),
+            None,
+        ),
+    )
+    .await;
+    let mut flagged = at(new_fan(campaign, "Eve", None, Some(&bob)), t1, None, None);
+    flagged.flags = vec![FraudFlag::SelfReferral];
+    let eve = join(&store, flagged).await;
+
+    // Ada interacts twice (one appropriator), creates once; Eve's interaction counts as an
+    // interaction, not as an appropriator.
+    for (fan, kind) in [
+        (&ada, InteractionKind::Comment),
+        (&ada, InteractionKind::Creation),
+        (&eve, InteractionKind::Comment),
+    ] {
+        let mut new = interaction(campaign, fan, kind, Status::Published);
+        new.created_at = t1;
+        store.add_interaction(&new).await.expect("interaction");
+    }
+    let bob_link = store
+        .find_link(bob.link_key.as_ref().expect("key"))
+        .await
+        .expect("find")
+        .expect("found");
+    store
+        .record_share(bob_link.link_id, Channel::X, t1)
+        .await
+        .expect("share");
+    store
+        .record_share(bob_link.link_id, Channel::Facebook, t1)
+        .await
+        .expect("share");
+    let mut clicks = vec![
+        new_click(&bob_link, Channel::X, "v1", Agent::Human),
+        new_click(&bob_link, Channel::X, "v2", Agent::Human),
+        new_click(&bob_link, Channel::X, "bot", Agent::Bot),
+    ];
+    for click in &mut clicks {
+        click.at = t1;
+    }
+    store.record_clicks(&clicks).await.expect("clicks");
+    let day = t0.date_naive();
+    for visitor in ["a", "b", "a"] {
+        store
+            .record_visitor_event(campaign, day, VisitorEvent::View, visitor)
+            .await
+            .expect("view");
+    }
+
+    let whole = hour_of(t0)..hour_of(t1) + 1;
+    let mut total = Counters::default();
+    let by_channel = store
+        .counters_by_channel(campaign, whole.clone())
+        .await
+        .expect("by channel");
+    for (_, counters) in &by_channel {
+        total.add(counters);
+    }
+    assert_eq!(
+        total,
+        Counters {
+            fans: 3,
+            referred_fans: 2,
+            flagged_fans: 1,
+            appropriators: 1,
+            creators: 1,
+            sharers: 1,
+            ambassadors: 1,
+            clicks: 2,
+            bot_clicks: 1,
+            shares: 2,
+            interactions: 3,
+        }
+    );
+    let x = &by_channel
+        .iter()
+        .find(|(channel, _)| channel == "x")
+        .expect("an x row")
+        .1;
+    // Bob and Cy came through X; Bob shared; the clicks and one share were on X.
+    assert_eq!((x.fans, x.sharers, x.clicks, x.shares), (2, 1, 2, 1));
+
+    let by_hour = store
+        .counters_by_hour(campaign, whole.clone())
+        .await
+        .expect("by hour");
+    assert_eq!(
+        by_hour
+            .iter()
+            .map(|(hour, c)| (*hour, c.fans, c.ambassadors))
+            .collect::<Vec<_>>(),
+        // Ada's cohort (her hour) holds her ambassador status, reached two hours later.
+        [(hour_of(t0), 1, 1), (hour_of(t1), 2, 0)]
+    );
+    // Only the later hour: Ada is outside the range.
+    let later = store
+        .counters_by_channel(campaign, hour_of(t1)..hour_of(t1) + 1)
+        .await
+        .expect("later");
+    assert_eq!(later.iter().map(|(_, c)| c.fans).sum::<i64>(), 2);
+
+    let devices = store
+        .dimension_counts(campaign, Dimension::Device, whole.clone())
+        .await
+        .expect("devices");
+    assert_eq!(
+        devices
+            .iter()
+            .map(|d| (d.value.as_str(), d.clicks, d.fans))
+            .collect::<Vec<_>>(),
+        [("mobile", 2, 3)]
+    );
+    let referrers = store
+        .dimension_counts(campaign, Dimension::Referrer, whole)
+        .await
+        .expect("referrers");
+    assert_eq!(
+        referrers
+            .iter()
+            .map(|d| (d.value.as_str(), d.clicks, d.fans))
+            .collect::<Vec<_>>(),
+        [("news.example", 2, 1)]
+    );
+    assert_eq!(
+        store
+            .visitors_by_day(campaign, VisitorEvent::View, day, day)
+            .await
+            .expect("visitors"),
+        [(day, 2)]
+    );
+
+    let nodes = store.fan_nodes(campaign, 0).await.expect("nodes");
+    assert_eq!(
+        nodes
+            .iter()
+            .map(|n| (n.id, n.referrer_id, n.flagged, n.joined_at))
+            .collect::<Vec<_>>(),
+        [
+            (ada.id, None, false, t0.timestamp()),
+            (bob.id, Some(ada.id), false, t1.timestamp()),
+            (bob.id + 1, Some(ada.id), false, t1.timestamp()),
+            (eve.id, Some(bob.id), true, t1.timestamp()),
+        ]
+    );
+    assert_eq!(
+        store
+            .fan_nodes(campaign, bob.id)
+            .await
+            .expect("nodes")
+            .len(),
+        2
+    );
+    let mut codes = store.ref_codes(&[ada.id, eve.id]).await.expect("codes");
+    codes.sort();
+    assert_eq!(
+        codes,
+        [
+            (ada.id, ada.ref_code.as_ref().map(|c| c.to_string())),
+            (eve.id, eve.ref_code.as_ref().map(|c| c.to_string())),
+        ]
     );
 }

@@ -2,6 +2,7 @@
 //! lives in its own crate with its own migrations, and proves it keeps the contract by running the
 //! [`conformance`] scenarios.
 
+use std::ops::Range;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -291,6 +292,171 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<u64>, StoreError>;
 
     async fn list_milestones(&self, campaign_id: i64) -> Result<Vec<MilestoneRecord>, StoreError>;
+
+    /// The hourly counters over hours `[hours.start, hours.end)` (hours since the Unix epoch),
+    /// summed per channel (`""`: no channel).
+    async fn counters_by_channel(
+        &self,
+        campaign_id: i64,
+        hours: Range<i64>,
+    ) -> Result<Vec<(String, Counters)>, StoreError>;
+
+    /// The hourly counters over `hours`, all channels summed, one entry per hour that has any.
+    async fn counters_by_hour(
+        &self,
+        campaign_id: i64,
+        hours: Range<i64>,
+    ) -> Result<Vec<(i64, Counters)>, StoreError>;
+
+    /// Human clicks and non-flagged fans per value of `dimension` over `hours`.
+    async fn dimension_counts(
+        &self,
+        campaign_id: i64,
+        dimension: Dimension,
+        hours: Range<i64>,
+    ) -> Result<Vec<DimensionCount>, StoreError>;
+
+    /// Each day's unique visitors who did `event`, for the days in `[from, to]` that have any.
+    async fn visitors_by_day(
+        &self,
+        campaign_id: i64,
+        event: VisitorEvent,
+        from: NaiveDate,
+        to: NaiveDate,
+    ) -> Result<Vec<(NaiveDate, u64)>, StoreError>;
+
+    /// The campaign's fans with an id above `after_id`, in id order, as the cascade forest
+    /// needs them (a referrer always has a smaller id than the fans they brought).
+    async fn fan_nodes(&self, campaign_id: i64, after_id: i64) -> Result<Vec<FanNode>, StoreError>;
+
+    /// The ref codes of these fans (`None` once erased).
+    async fn ref_codes(&self, fan_ids: &[i64]) -> Result<Vec<(i64, Option<String>)>, StoreError>;
+}
+
+/// What the hourly rollups count (DESIGN §5). Fan counters are cohorts: `appropriators` of an
+/// hour are fans who joined in that hour and have interacted since, and so on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct Counters {
+    /// Non-flagged fans.
+    pub fans: i64,
+    /// Non-flagged fans brought by a non-flagged fan.
+    pub referred_fans: i64,
+    pub flagged_fans: i64,
+    pub appropriators: i64,
+    pub creators: i64,
+    pub sharers: i64,
+    pub ambassadors: i64,
+    /// Human clicks.
+    pub clicks: i64,
+    pub bot_clicks: i64,
+    pub shares: i64,
+    pub interactions: i64,
+}
+
+impl Counters {
+    pub fn add(&mut self, other: &Counters) {
+        self.fans += other.fans;
+        self.referred_fans += other.referred_fans;
+        self.flagged_fans += other.flagged_fans;
+        self.appropriators += other.appropriators;
+        self.creators += other.creators;
+        self.sharers += other.sharers;
+        self.ambassadors += other.ambassadors;
+        self.clicks += other.clicks;
+        self.bot_clicks += other.bot_clicks;
+        self.shares += other.shares;
+        self.interactions += other.interactions;
+    }
+}
+
+/// A breakdown of clicks and fans other than by channel.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dimension {
+    /// The host of the page that sent the visitor.
+    Referrer,
+    /// The device class of the browser.
+    Device,
+}
+
+impl Dimension {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Referrer => "referrer",
+            Self::Device => "device",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct DimensionCount {
+    pub value: String,
+    pub clicks: i64,
+    pub fans: i64,
+}
+
+/// A fan as the cascade forest and the viral cycle time need it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct FanNode {
+    pub id: i64,
+    pub referrer_id: Option<i64>,
+    pub flagged: bool,
+    /// Seconds since the Unix epoch.
+    pub joined_at: i64,
+}
+
+/// The UTC hour of a moment, as the rollups key it.
+pub fn hour_of(at: DateTime<Utc>) -> i64 {
+    at.timestamp().div_euclid(3600)
+}
+
+/// A rollup row's key and its increments, gathered in memory so that a batch of writes updates
+/// each counter row once.
+#[derive(Debug, Default)]
+pub struct RollupDeltas {
+    /// (campaign, hour, channel) → [human clicks, bot clicks]
+    pub clicks: Vec<((i64, i64, String), [i64; 2])>,
+    /// (campaign, hour, dimension, value) → human clicks
+    pub dimensions: Vec<((i64, i64, &'static str, String), i64)>,
+}
+
+impl RollupDeltas {
+    /// The counters a batch of clicks adds to (each with its campaign).
+    pub fn of_clicks(clicks: &[NewClick]) -> Self {
+        let mut by_channel: std::collections::BTreeMap<(i64, i64, String), [i64; 2]> =
+            Default::default();
+        let mut by_dimension: std::collections::BTreeMap<(i64, i64, &'static str, String), i64> =
+            Default::default();
+        for click in clicks {
+            let hour = hour_of(click.at);
+            let human = click.agent == Agent::Human;
+            let counts = by_channel
+                .entry((click.campaign_id, hour, click.channel.as_str().to_owned()))
+                .or_default();
+            counts[usize::from(!human)] += 1;
+            if human {
+                *by_dimension
+                    .entry((
+                        click.campaign_id,
+                        hour,
+                        "device",
+                        click.device.as_str().to_owned(),
+                    ))
+                    .or_default() += 1;
+                if let Some(host) = &click.referrer_host {
+                    *by_dimension
+                        .entry((click.campaign_id, hour, "referrer", host.clone()))
+                        .or_default() += 1;
+                }
+            }
+        }
+        Self {
+            clicks: by_channel.into_iter().collect(),
+            dimensions: by_dimension.into_iter().collect(),
+        }
+    }
 }
 
 /// A comment, creation or reaction about to be stored (already moderated by the rules).
@@ -431,6 +597,8 @@ pub struct LinkRecord {
 #[derive(Debug, Clone)]
 pub struct NewClick {
     pub link_id: i64,
+    /// The link's campaign, for the campaign's hourly counters.
+    pub campaign_id: i64,
     pub channel: Channel,
     pub at: DateTime<Utc>,
     pub visitor_hash: String,
@@ -476,6 +644,10 @@ pub struct NewFan {
     pub visitor_hash: String,
     pub flags: Vec<FraudFlag>,
     pub joined_at: DateTime<Utc>,
+    /// The device class of the browser the fan joined from.
+    pub device: Device,
+    /// The host of the page that sent the fan to the campaign's site, when the widget knew it.
+    pub referrer_host: Option<String>,
 }
 
 impl NewFan {
@@ -513,6 +685,12 @@ impl NewFan {
 
     pub fn depth(&self) -> i32 {
         self.referrer.as_ref().map_or(0, |r| r.depth + 1)
+    }
+
+    /// Whether the fan counts as referred: neither they nor their referrer is flagged (a fan
+    /// brought by a flagged fan starts a cascade of their own).
+    pub fn counts_as_referred(&self) -> bool {
+        self.flags.is_empty() && self.referrer.as_ref().is_some_and(|r| r.flags.is_empty())
     }
 
     pub fn flag_strings(&self) -> Vec<&'static str> {
@@ -866,4 +1044,295 @@ mod tests {
         assert_eq!(redact_url("sqlite://fanfare.db"), "sqlite://fanfare.db");
         assert!(!redact_url("postgres://u:p w@[bad").contains("p w"));
     }
+}
+
+/// The SQL of the report rollups, shared by both SQL backends: written with PostgreSQL's `$N`
+/// placeholders, which SQLite reads as `?N` once [`sqlite_placeholders`] has rewritten them.
+pub mod rollup_sql {
+    /// One join: the fan counters of the fan's hour and channel.
+    pub const JOIN: &str = "INSERT INTO campaign_hours \
+        (campaign_id, hour, channel, fans, referred_fans, flagged_fans) VALUES ($1, $2, $3, $4, $5, $6) \
+        ON CONFLICT (campaign_id, hour, channel) DO UPDATE SET \
+        fans = campaign_hours.fans + excluded.fans, \
+        referred_fans = campaign_hours.referred_fans + excluded.referred_fans, \
+        flagged_fans = campaign_hours.flagged_fans + excluded.flagged_fans";
+
+    /// One non-flagged fan for a value of a dimension.
+    pub const FAN_DIMENSION: &str = "INSERT INTO campaign_hour_dimensions \
+        (campaign_id, hour, dimension, value, fans) VALUES ($1, $2, $3, $4, 1) \
+        ON CONFLICT (campaign_id, hour, dimension, value) DO UPDATE SET \
+        fans = campaign_hour_dimensions.fans + 1";
+
+    /// The referrer brought one more fan; `referred = 1` afterwards makes them an ambassador.
+    pub const REFERRED: &str = "UPDATE fans SET referred = referred + 1 WHERE id = $1 \
+        RETURNING referred, campaign_id, joined_at, channel";
+
+    /// A share through link `$1` at hour `$2` on channel `$3`.
+    pub const SHARE: &str = "INSERT INTO campaign_hours (campaign_id, hour, channel, shares) \
+        SELECT campaign_id, $2, $3, 1 FROM links WHERE id = $1 \
+        ON CONFLICT (campaign_id, hour, channel) DO UPDATE SET shares = campaign_hours.shares + 1";
+
+    /// The visitor's first event of the day was just recorded.
+    pub const VISITOR: &str = "INSERT INTO visitor_day_counts (campaign_id, day, kind, visitors) \
+        VALUES ($1, $2, $3, 1) ON CONFLICT (campaign_id, day, kind) DO UPDATE SET \
+        visitors = visitor_day_counts.visitors + 1";
+
+    /// Marks that a fan did something (`column`: interacted, created or shared) and returns
+    /// their cohort, only the first time.
+    pub fn first(column: &str) -> String {
+        format!(
+            "UPDATE fans SET {column} = true WHERE id = $1 AND NOT {column} \
+             RETURNING campaign_id, joined_at, channel, flags = '[]' AS counted"
+        )
+    }
+
+    /// Adds one to `column` of an hour and channel (a cohort counter, shares or interactions).
+    pub fn add_one(column: &str) -> String {
+        format!(
+            "INSERT INTO campaign_hours (campaign_id, hour, channel, {column}) VALUES ($1, $2, $3, 1) \
+             ON CONFLICT (campaign_id, hour, channel) DO UPDATE SET \
+             {column} = campaign_hours.{column} + 1"
+        )
+    }
+
+    /// A batch's clicks per hour and channel: `rows` rows of (campaign, hour, channel, clicks,
+    /// bot clicks).
+    pub fn clicks(values: &str) -> String {
+        format!(
+            "INSERT INTO campaign_hours (campaign_id, hour, channel, clicks, bot_clicks) VALUES {values} \
+             ON CONFLICT (campaign_id, hour, channel) DO UPDATE SET \
+             clicks = campaign_hours.clicks + excluded.clicks, \
+             bot_clicks = campaign_hours.bot_clicks + excluded.bot_clicks"
+        )
+    }
+
+    /// A batch's human clicks per hour and dimension value: rows of (campaign, hour,
+    /// dimension, value, clicks).
+    pub fn click_dimensions(values: &str) -> String {
+        format!(
+            "INSERT INTO campaign_hour_dimensions (campaign_id, hour, dimension, value, clicks) VALUES {values} \
+             ON CONFLICT (campaign_id, hour, dimension, value) DO UPDATE SET \
+             clicks = campaign_hour_dimensions.clicks + excluded.clicks"
+        )
+    }
+
+    const SUMS: &str = "CAST(SUM(fans) AS BIGINT) AS fans, \
+        CAST(SUM(referred_fans) AS BIGINT) AS referred_fans, \
+        CAST(SUM(flagged_fans) AS BIGINT) AS flagged_fans, \
+        CAST(SUM(appropriators) AS BIGINT) AS appropriators, \
+        CAST(SUM(creators) AS BIGINT) AS creators, \
+        CAST(SUM(sharers) AS BIGINT) AS sharers, \
+        CAST(SUM(ambassadors) AS BIGINT) AS ambassadors, \
+        CAST(SUM(clicks) AS BIGINT) AS clicks, \
+        CAST(SUM(bot_clicks) AS BIGINT) AS bot_clicks, \
+        CAST(SUM(shares) AS BIGINT) AS shares, \
+        CAST(SUM(interactions) AS BIGINT) AS interactions";
+
+    pub fn by_channel() -> String {
+        format!(
+            "SELECT channel AS key, {SUMS} FROM campaign_hours \
+             WHERE campaign_id = $1 AND hour >= $2 AND hour < $3 GROUP BY channel ORDER BY channel"
+        )
+    }
+
+    pub fn by_hour() -> String {
+        format!(
+            "SELECT hour, {SUMS} FROM campaign_hours \
+             WHERE campaign_id = $1 AND hour >= $2 AND hour < $3 GROUP BY hour ORDER BY hour"
+        )
+    }
+
+    /// At most 100 values, most clicks first: referrer hosts are many and the tail says little.
+    pub const DIMENSION: &str = "SELECT value, CAST(SUM(clicks) AS BIGINT) AS clicks, \
+        CAST(SUM(fans) AS BIGINT) AS fans FROM campaign_hour_dimensions \
+        WHERE campaign_id = $1 AND dimension = $2 AND hour >= $3 AND hour < $4 \
+        GROUP BY value ORDER BY 2 DESC, 3 DESC, value LIMIT 100";
+
+    pub const VISITORS_BY_DAY: &str = "SELECT day, visitors FROM visitor_day_counts \
+        WHERE campaign_id = $1 AND kind = $2 AND day >= $3 AND day <= $4 ORDER BY day";
+}
+
+/// `$N` placeholders as SQLite numbers them (`?N`).
+pub fn sqlite_placeholders(sql: &str) -> String {
+    sql.replace('$', "?")
+}
+
+/// Counters with the key they were grouped by.
+#[derive(Debug)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct KeyedCounters {
+    pub key: String,
+    #[cfg_attr(feature = "sqlx", sqlx(flatten))]
+    pub counters: Counters,
+}
+
+#[derive(Debug)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct HourCounters {
+    pub hour: i64,
+    #[cfg_attr(feature = "sqlx", sqlx(flatten))]
+    pub counters: Counters,
+}
+
+/// What a fan's first interaction, creation or share changes: their cohort's counter.
+#[derive(Debug)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct FanCohort {
+    pub campaign_id: i64,
+    pub joined_at: DateTime<Utc>,
+    pub channel: Option<String>,
+    pub counted: bool,
+}
+
+/// The report counters each write updates, inside the write's own transaction: written once,
+/// expanded in each SQL backend with its connection type and its placeholder rewriting.
+#[cfg(feature = "sqlx")]
+#[macro_export]
+macro_rules! rollup_writes {
+    ($conn:ty, $placeholders:path) => {
+        fn rollup_db_error(error: sqlx::Error) -> $crate::StoreError {
+            $crate::map_sqlx_error(error, "value")
+        }
+
+        /// A new fan: their hour's fan counters, their device and referrer, and their referrer's
+        /// ambassador status.
+        pub async fn join(
+            conn: &mut $conn,
+            fan: &$crate::NewFan,
+        ) -> Result<(), $crate::StoreError> {
+            let hour = $crate::hour_of(fan.joined_at);
+            let flagged = !fan.flags.is_empty();
+            let referred = fan.counts_as_referred();
+            sqlx::query(&$placeholders($crate::rollup_sql::JOIN))
+                .bind(fan.campaign_id)
+                .bind(hour)
+                .bind(fan.channel.map_or("", |c| c.as_str()))
+                .bind(i64::from(!flagged))
+                .bind(i64::from(referred))
+                .bind(i64::from(flagged))
+                .execute(&mut *conn)
+                .await
+                .map_err(rollup_db_error)?;
+            if !flagged {
+                let dimensions = [
+                    Some(("device", fan.device.as_str())),
+                    fan.referrer_host.as_deref().map(|host| ("referrer", host)),
+                ];
+                for (dimension, value) in dimensions.into_iter().flatten() {
+                    sqlx::query(&$placeholders($crate::rollup_sql::FAN_DIMENSION))
+                        .bind(fan.campaign_id)
+                        .bind(hour)
+                        .bind(dimension)
+                        .bind(value)
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(rollup_db_error)?;
+                }
+            }
+            if referred && let Some(referrer) = &fan.referrer {
+                let (count, campaign_id, joined_at, channel): (
+                    i64,
+                    i64,
+                    chrono::DateTime<chrono::Utc>,
+                    Option<String>,
+                ) = sqlx::query_as(&$placeholders($crate::rollup_sql::REFERRED))
+                    .bind(referrer.id)
+                    .fetch_one(&mut *conn)
+                    .await
+                    .map_err(rollup_db_error)?;
+                if count == 1 {
+                    let cohort = $crate::FanCohort {
+                        campaign_id,
+                        joined_at,
+                        channel,
+                        counted: true,
+                    };
+                    add_to_cohort(conn, &cohort, "ambassadors").await?;
+                }
+            }
+            Ok(())
+        }
+
+        /// A share through a link: the hour's shares, and the link's fan becomes a sharer.
+        pub async fn share(
+            conn: &mut $conn,
+            link_id: i64,
+            channel: fanfare_core::link::Channel,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<(), $crate::StoreError> {
+            sqlx::query(&$placeholders($crate::rollup_sql::SHARE))
+                .bind(link_id)
+                .bind($crate::hour_of(at))
+                .bind(channel.as_str())
+                .execute(&mut *conn)
+                .await
+                .map_err(rollup_db_error)?;
+            let fan_id: Option<i64> =
+                sqlx::query_scalar(&$placeholders("SELECT fan_id FROM links WHERE id = $1"))
+                    .bind(link_id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(rollup_db_error)?
+                    .flatten();
+            if let Some(fan_id) = fan_id {
+                first_time(conn, fan_id, "shared", "sharers").await?;
+            }
+            Ok(())
+        }
+
+        /// An interaction: the hour's interactions, and the fan becomes an appropriator (and a
+        /// creator for a creation).
+        pub async fn interaction(
+            conn: &mut $conn,
+            new: &$crate::NewInteraction,
+        ) -> Result<(), $crate::StoreError> {
+            sqlx::query(&$placeholders(&$crate::rollup_sql::add_one("interactions")))
+                .bind(new.campaign_id)
+                .bind($crate::hour_of(new.created_at))
+                .bind("")
+                .execute(&mut *conn)
+                .await
+                .map_err(rollup_db_error)?;
+            first_time(conn, new.fan_id, "interacted", "appropriators").await?;
+            if new.kind == fanfare_core::engagement::InteractionKind::Creation {
+                first_time(conn, new.fan_id, "created", "creators").await?;
+            }
+            Ok(())
+        }
+
+        /// Marks the fan's `flag` and, the first time for a non-flagged fan, adds them to their
+        /// cohort's `counter`.
+        async fn first_time(
+            conn: &mut $conn,
+            fan_id: i64,
+            flag: &str,
+            counter: &str,
+        ) -> Result<(), $crate::StoreError> {
+            let cohort: Option<$crate::FanCohort> =
+                sqlx::query_as(&$placeholders(&$crate::rollup_sql::first(flag)))
+                    .bind(fan_id)
+                    .fetch_optional(&mut *conn)
+                    .await
+                    .map_err(rollup_db_error)?;
+            match cohort {
+                Some(cohort) if cohort.counted => add_to_cohort(conn, &cohort, counter).await,
+                _ => Ok(()),
+            }
+        }
+
+        async fn add_to_cohort(
+            conn: &mut $conn,
+            cohort: &$crate::FanCohort,
+            counter: &str,
+        ) -> Result<(), $crate::StoreError> {
+            sqlx::query(&$placeholders(&$crate::rollup_sql::add_one(counter)))
+                .bind(cohort.campaign_id)
+                .bind($crate::hour_of(cohort.joined_at))
+                .bind(cohort.channel.as_deref().unwrap_or(""))
+                .execute(&mut *conn)
+                .await
+                .map_err(rollup_db_error)
+                .map(drop)
+        }
+    };
 }
