@@ -412,6 +412,9 @@ pub fn hour_of(at: DateTime<Utc>) -> i64 {
     at.timestamp().div_euclid(3600)
 }
 
+/// (campaign, hour, dimension, value): a row of `campaign_hour_dimensions`.
+pub type DimensionKey = (i64, i64, &'static str, String);
+
 /// A rollup row's key and its increments, gathered in memory so that a batch of writes updates
 /// each counter row once.
 #[derive(Debug, Default)]
@@ -419,7 +422,7 @@ pub struct RollupDeltas {
     /// (campaign, hour, channel) → [human clicks, bot clicks]
     pub clicks: Vec<((i64, i64, String), [i64; 2])>,
     /// (campaign, hour, dimension, value) → human clicks
-    pub dimensions: Vec<((i64, i64, &'static str, String), i64)>,
+    pub dimensions: Vec<(DimensionKey, i64)>,
 }
 
 impl RollupDeltas {
@@ -427,8 +430,7 @@ impl RollupDeltas {
     pub fn of_clicks(clicks: &[NewClick]) -> Self {
         let mut by_channel: std::collections::BTreeMap<(i64, i64, String), [i64; 2]> =
             Default::default();
-        let mut by_dimension: std::collections::BTreeMap<(i64, i64, &'static str, String), i64> =
-            Default::default();
+        let mut by_dimension: std::collections::BTreeMap<DimensionKey, i64> = Default::default();
         for click in clicks {
             let hour = hour_of(click.at);
             let human = click.agent == Agent::Human;
