@@ -19,7 +19,7 @@
   // Who brought this visitor, and through which network: sent with the join.
   const query = new URLSearchParams(location.search)
   const ref = query.get('ff_ref')
-  if (ref && !saved.member) write(saved = { ref, channel: query.get('utm_source') })
+  if (ref && !saved.member) write(saved = { ref, channel: query.get('utm_source'), referrer: document.referrer })
 
   const lang = (data.lang || document.documentElement.lang || navigator.language || 'en').slice(0, 2).toLowerCase()
   const T = lang === 'fr'
@@ -107,7 +107,7 @@
       call('/fans', {
         method: 'POST',
         headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: name.value, email: email.value || undefined, ref: saved.ref, channel: saved.channel || undefined })
+        body: JSON.stringify({ name: name.value, email: email.value || undefined, ref: saved.ref, channel: saved.channel || undefined, referrer: saved.referrer || document.referrer || undefined })
       }).then(joined => {
         write(saved = { member: { token: joined.member.token, ref_code: joined.member.ref_code, links: joined.links, share_urls: joined.share_urls } })
         // The join stands even if the fresh count cannot be read: the bar shows all the same.

@@ -104,6 +104,8 @@ pub struct Shared {
     clicks: clicks::ClickPipeline,
     /// Each campaign's anonymous link key, once read.
     anonymous_links: std::sync::Mutex<std::collections::HashMap<i64, fanfare_core::link::LinkKey>>,
+    /// Each campaign's referral forest, for cascades and the viral cycle time.
+    forests: stats::Forests,
 }
 
 impl std::ops::Deref for AppState {
@@ -154,6 +156,7 @@ impl AppState {
             metrics,
             visitors: visitor::VisitorHasher::default(),
             anonymous_links: std::sync::Mutex::default(),
+            forests: stats::Forests::default(),
         }))
     }
 }
@@ -171,7 +174,7 @@ impl AppState {
         (name = "engagement", description = "Admin API for appropriation: rules, moderation, milestones"),
         (name = "links", description = "Short links, share redirects, QR codes; and their admin API"),
         (name = "public", description = "Public API, for widgets and campaign pages"),
-        (name = "stats", description = "What the loop did: cascades (admin API: needs an API key)"),
+        (name = "stats", description = "What the loop did: funnel, rates, pillars, time series, breakdowns, cascades (admin API: needs an API key)"),
         (name = "audit", description = "SMO audit of a page's social tags: needs an API key"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
