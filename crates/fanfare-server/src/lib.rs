@@ -32,6 +32,7 @@ mod metrics;
 mod ops;
 mod pagination;
 mod rate_limit;
+pub mod simulation;
 mod stats;
 mod visitor;
 mod widget;

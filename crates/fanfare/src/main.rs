@@ -12,6 +12,7 @@ use tracing_subscriber::EnvFilter;
 
 mod audit;
 mod config;
+mod demo;
 
 use config::Config;
 
@@ -95,6 +96,9 @@ struct GlobalArgs {
 enum Command {
     /// Serve the API (creates and migrates the database if needed).
     Serve,
+    /// Serve a demo: its own SQLite file, replaced on each start, with a campaign whose weeks of
+    /// history are simulated; prints the dashboard's URL and login.
+    Demo(demo::DemoArgs),
     /// Print the effective configuration and where each value comes from (secrets hidden).
     Config,
     /// Exit 0 if the server answers /readyz with 200, 1 otherwise (for container health checks).
@@ -161,7 +165,8 @@ fn main() -> ExitCode {
 
 async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Serve => serve(config).await,
+        Command::Serve => serve(config, None).await,
+        Command::Demo(args) => serve(config, Some(args)).await,
         Command::Config => {
             print!("{}", config.render());
             Ok(ExitCode::SUCCESS)
@@ -206,9 +211,8 @@ fn init_logging(filter: &str) {
         .init();
 }
 
-async fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
+async fn serve(mut config: Config, demo: Option<demo::DemoArgs>) -> anyhow::Result<ExitCode> {
     init_logging(&config.log.value);
-    let store = open_store(&config.database_url.value).await?;
     let listener = tokio::net::TcpListener::bind(config.bind.value)
         .await
         .with_context(|| format!("cannot listen on {}", config.bind.value))?;
@@ -218,6 +222,10 @@ async fn serve(mut config: Config) -> anyhow::Result<ExitCode> {
         .base_url
         .as_ref()
         .map_or_else(|| format!("http://{bound}/"), |s| s.value.to_string());
+    let store = match &demo {
+        Some(args) => demo::prepare(args, &base_url).await?.0,
+        None => open_store(&config.database_url.value).await?,
+    };
     tracing::info!(
         address = %bound,
         %base_url,
