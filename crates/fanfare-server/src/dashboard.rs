@@ -46,6 +46,7 @@ pub fn routes() -> Router<AppState> {
                 .layer(DefaultBodyLimit::max(FORM_LIMIT)),
         )
         .route("/admin/campaigns/{slug}/audit", get(audit_campaign))
+        .merge(crate::campaign_page::routes())
 }
 
 /// An argon2id hash (PHC string) of a new dashboard password.
@@ -73,19 +74,22 @@ fn cookie_token(headers: &HeaderMap) -> Option<String> {
         .map(|(_, value)| value.to_owned())
 }
 
-async fn session(state: &AppState, headers: &HeaderMap) -> ApiResult<Option<AdminSession>> {
+pub(crate) async fn session(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> ApiResult<Option<AdminSession>> {
     match cookie_token(headers) {
         Some(token) => Ok(state.store.find_admin_session(&hash_secret(&token)).await?),
         None => Ok(None),
     }
 }
 
-fn to_login() -> Response {
+pub(crate) fn to_login() -> Response {
     Redirect::to("/admin/login").into_response()
 }
 
 /// A form post from another site (a login CSRF, say) carries a foreign Origin: refused.
-fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
+pub(crate) fn same_origin(state: &AppState, headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
         // Browsers send Origin with every form POST; a client without one is not a browser.
         return true;
@@ -112,7 +116,17 @@ textarea{min-height:8rem;font-family:ui-monospace,monospace;font-size:.85rem}but
 pre{background:#fff;padding:.7rem;overflow:auto;font-size:.8rem;border:1px solid #ddd}table{border-collapse:collapse;width:100%;background:#fff}td,th{padding:.4rem;border-bottom:1px solid #eee;text-align:left}\
 .score{font-size:2rem;font-weight:700}.problem{background:#fdecea;padding:.6rem;border:1px solid #c62828}";
 
-fn layout(title: &str, session: Option<&AdminSession>, body: &str) -> Html<String> {
+pub(crate) fn layout(title: &str, session: Option<&AdminSession>, body: &str) -> Html<String> {
+    layout_with(title, session, "", body)
+}
+
+/// A page with extra `<head>` content (the chart library's style sheet and scripts).
+pub(crate) fn layout_with(
+    title: &str,
+    session: Option<&AdminSession>,
+    head: &str,
+    body: &str,
+) -> Html<String> {
     let nav = match session {
         Some(s) => format!(
             "<a href=\"/admin\">Campaigns</a><a href=\"/admin/audit\">Audit a page</a>\
@@ -125,14 +139,14 @@ fn layout(title: &str, session: Option<&AdminSession>, body: &str) -> Html<Strin
     Html(format!(
         "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
          <meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <meta name=\"robots\" content=\"noindex\"><link rel=\"icon\" href=\"data:,\"><title>{} · Fanfare</title><style>{STYLE}</style></head>\
+         <meta name=\"robots\" content=\"noindex\"><link rel=\"icon\" href=\"data:,\"><title>{} · Fanfare</title><style>{STYLE}</style>{head}</head>\
          <body><header><strong>Fanfare</strong>{nav}</header><main>{body}</main></body></html>",
         esc(title)
     ))
 }
 
 /// Headers of every dashboard page: no caching, no framing, scripts nowhere.
-fn page(status: StatusCode, html: Html<String>) -> Response {
+pub(crate) fn page(status: StatusCode, html: Html<String>) -> Response {
     (
         status,
         [
@@ -141,6 +155,24 @@ fn page(status: StatusCode, html: Html<String>) -> Response {
                 header::CONTENT_SECURITY_POLICY,
                 "default-src 'none'; style-src 'unsafe-inline'; img-src https: http: data:; \
                  form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
+            ),
+            (header::X_FRAME_OPTIONS, "DENY"),
+        ],
+        html,
+    )
+        .into_response()
+}
+
+/// A dashboard page that runs Fanfare's own scripts (the charts), and no others.
+pub(crate) fn page_with_scripts(status: StatusCode, html: Html<String>) -> Response {
+    (
+        status,
+        [
+            (header::CACHE_CONTROL, "no-store"),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+                 img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
             (header::X_FRAME_OPTIONS, "DENY"),
         ],
@@ -278,7 +310,7 @@ pub struct CsrfForm {
     csrf: String,
 }
 
-fn csrf_refused() -> Response {
+pub(crate) fn csrf_refused() -> Response {
     page(
         StatusCode::FORBIDDEN,
         layout(
@@ -329,7 +361,7 @@ async fn home(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Re
     for c in &campaigns {
         rows.push_str(&format!(
             "<tr><td><a href=\"/c/{slug}\">{slug}</a></td><td>{title}</td><td>{landing}</td>\
-             <td><a href=\"/admin/campaigns/{slug}/audit\">Audit its landing page</a></td></tr>",
+             <td><a href=\"/admin/campaigns/{slug}\">Report</a> · <a href=\"/admin/campaigns/{slug}/audit\">Audit its landing page</a></td></tr>",
             slug = esc(c.slug.as_str()),
             title = esc(c.settings.title.as_deref().unwrap_or("")),
             landing = esc(c.settings.landing_url.as_str()),

@@ -441,6 +441,28 @@ async fn export_fans(
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<impl IntoResponse> {
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
+    let body = fans_csv(&state, &campaign).await?;
+    tracing::info!(campaign = %campaign.slug, api_key = key.id, "fans exported");
+    Ok(csv_response(&campaign, body))
+}
+
+/// The CSV download of a campaign's fans (API and dashboard).
+pub(crate) fn csv_response(campaign: &Campaign, body: Vec<u8>) -> impl IntoResponse + use<> {
+    (
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (
+                header::CONTENT_DISPOSITION,
+                format!("attachment; filename=\"{}-fans.csv\"", campaign.slug),
+            ),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        body,
+    )
+}
+
+/// Every fan who has not been erased, oldest first, as CSV (UTF-8, one header line).
+pub(crate) async fn fans_csv(state: &AppState, campaign: &Campaign) -> ApiResult<Vec<u8>> {
     let mut writer = csv::Writer::from_writer(Vec::new());
     let csv_error = |e: csv::Error| ApiError::Internal(format!("CSV: {e}"));
     writer
@@ -483,21 +505,9 @@ async fn export_fans(
                 .map_err(csv_error)?;
         }
     }
-    let body = writer
+    writer
         .into_inner()
-        .map_err(|e| ApiError::Internal(format!("CSV: {e}")))?;
-    tracing::info!(campaign = %campaign.slug, api_key = key.id, "fans exported");
-    Ok((
-        [
-            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
-            (
-                header::CONTENT_DISPOSITION,
-                format!("attachment; filename=\"{}-fans.csv\"", campaign.slug),
-            ),
-            (header::CACHE_CONTROL, "no-store".to_owned()),
-        ],
-        body,
-    ))
+        .map_err(|e| ApiError::Internal(format!("CSV: {e}")))
 }
 
 /// Erase a fan (a data-subject request): name, e-mail, code and token are removed; anonymous

@@ -20,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 
 mod audit;
 mod auth;
+mod campaign_page;
 mod campaigns;
 mod clicks;
 pub mod dashboard;

@@ -59,23 +59,33 @@ pub struct WindowParams {
 
 /// A window in whole UTC hours, the rollups' grain: `from` is rounded down, `to` up.
 #[derive(Debug, Clone, Copy)]
-struct Window {
-    from: DateTime<Utc>,
-    to: DateTime<Utc>,
+pub(crate) struct Window {
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
 }
 
 impl Window {
-    fn hours(&self) -> Range<i64> {
+    /// `[from, to)` from dates or times, as the API takes them.
+    pub(crate) fn parse(from: Option<&str>, to: Option<&str>) -> ApiResult<Self> {
+        let params = WindowParams {
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+            tz: None,
+        };
+        parse_window(&params, Tz::UTC, None)
+    }
+
+    pub(crate) fn hours(&self) -> Range<i64> {
         hour_of(self.from)..hour_of(self.to)
     }
 
-    fn seconds(&self) -> Range<i64> {
+    pub(crate) fn seconds(&self) -> Range<i64> {
         self.from.timestamp()..self.to.timestamp()
     }
 
     /// The UTC days the window touches: visitors are counted per UTC day (the visitor hash's
     /// salt changes at midnight UTC), so a partly covered day counts whole.
-    fn days(&self) -> (NaiveDate, NaiveDate) {
+    pub(crate) fn days(&self) -> (NaiveDate, NaiveDate) {
         (
             self.from.date_naive(),
             (self.to - Duration::seconds(1)).date_naive(),
@@ -227,6 +237,71 @@ impl Forests {
     }
 }
 
+/// A fan of a drawn cascade: its parent's index in the list (the root has none).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct TreeNode {
+    pub parent: Option<usize>,
+    pub depth: u32,
+}
+
+impl Forests {
+    /// The first `max_nodes` fans of the cascade started by `root` (breadth first), over the
+    /// fans who joined in `seconds`. Reads the forest as the last report left it.
+    pub(crate) async fn tree(
+        &self,
+        campaign_id: i64,
+        seconds: Range<i64>,
+        root: i64,
+        max_nodes: usize,
+    ) -> Vec<TreeNode> {
+        let Some(forest) = self
+            .0
+            .lock()
+            .expect("forest map lock")
+            .get(&campaign_id)
+            .cloned()
+        else {
+            return Vec::new();
+        };
+        let forest = forest.lock().await;
+        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
+        for node in forest
+            .nodes
+            .iter()
+            .filter(|n| !n.flagged && seconds.contains(&n.joined_at))
+        {
+            if let Some(referrer) = node.referrer_id {
+                children.entry(referrer).or_default().push(node.id);
+            }
+        }
+        let mut order = vec![(
+            root,
+            TreeNode {
+                parent: None,
+                depth: 0,
+            },
+        )];
+        let mut next = 0;
+        while next < order.len() && order.len() < max_nodes {
+            let (id, node) = order[next];
+            for &child in children.get(&id).map(Vec::as_slice).unwrap_or_default() {
+                if order.len() >= max_nodes {
+                    break;
+                }
+                order.push((
+                    child,
+                    TreeNode {
+                        parent: Some(next),
+                        depth: node.depth + 1,
+                    },
+                ));
+            }
+            next += 1;
+        }
+        order.into_iter().map(|(_, node)| node).collect()
+    }
+}
+
 fn compute_forest(nodes: &[FanNode], seconds: &Range<i64>) -> ForestFigures {
     let in_window: Vec<CascadeFan> = nodes
         .iter()
@@ -349,7 +424,7 @@ fn ratio(numerator: u64, denominator: u64) -> f64 {
     }
 }
 
-fn count(value: i64) -> u64 {
+pub(crate) fn count(value: i64) -> u64 {
     value.max(0).unsigned_abs()
 }
 
@@ -378,7 +453,7 @@ async fn campaign_stats(
     Ok(ApiJson(stats(&state, campaign.id, window).await?))
 }
 
-async fn stats(state: &AppState, campaign_id: i64, window: Window) -> ApiResult<Stats> {
+pub(crate) async fn stats(state: &AppState, campaign_id: i64, window: Window) -> ApiResult<Stats> {
     let mut total = Counters::default();
     for (_, counters) in state
         .store
@@ -682,10 +757,22 @@ async fn breakdown(
     let tz = parse_tz(params.tz.as_deref())?;
     let window = parse_window(&params.window(), tz, None)?;
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
-    let mut rows: Vec<BreakdownRow> = match params.by {
+    Ok(ApiJson(
+        breakdown_rows(&state, campaign.id, params.by, window).await?,
+    ))
+}
+
+/// Clicks and fans of the window by one dimension, most clicks first.
+pub(crate) async fn breakdown_rows(
+    state: &AppState,
+    campaign_id: i64,
+    by: BreakdownBy,
+    window: Window,
+) -> ApiResult<Vec<BreakdownRow>> {
+    let mut rows: Vec<BreakdownRow> = match by {
         BreakdownBy::Channel => state
             .store
-            .counters_by_channel(campaign.id, window.hours())
+            .counters_by_channel(campaign_id, window.hours())
             .await?
             .into_iter()
             .map(|(channel, c)| BreakdownRow {
@@ -701,14 +788,14 @@ async fn breakdown(
             .filter(|r| r.clicks + r.fans + r.shares.unwrap_or(0) > 0)
             .collect(),
         BreakdownBy::Referrer | BreakdownBy::Device => {
-            let dimension = if params.by == BreakdownBy::Referrer {
+            let dimension = if by == BreakdownBy::Referrer {
                 Dimension::Referrer
             } else {
                 Dimension::Device
             };
             state
                 .store
-                .dimension_counts(campaign.id, dimension, window.hours())
+                .dimension_counts(campaign_id, dimension, window.hours())
                 .await?
                 .into_iter()
                 .map(|d| BreakdownRow {
@@ -726,7 +813,7 @@ async fn breakdown(
             .then(b.fans.cmp(&a.fans))
             .then(a.value.cmp(&b.value))
     });
-    Ok(ApiJson(rows))
+    Ok(rows)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -747,6 +834,9 @@ pub struct CascadeParams {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CascadeView {
+    /// The root fan's id, for drawing the tree.
+    #[serde(skip)]
+    pub root_id: i64,
     /// The ref code of the fan who started it (`null` once that fan is erased).
     pub root: Option<String>,
     pub size: u64,
@@ -789,7 +879,7 @@ async fn list_cascades(
 }
 
 /// The `limit` largest cascades of the window, with their roots' ref codes.
-async fn largest_cascades(
+pub(crate) async fn largest_cascades(
     state: &AppState,
     campaign_id: i64,
     window: Window,
@@ -806,6 +896,7 @@ async fn largest_cascades(
     Ok(top
         .into_iter()
         .map(|c| CascadeView {
+            root_id: c.root,
             root: codes.get(&c.root).cloned().flatten(),
             size: c.size,
             depth: c.depth,
