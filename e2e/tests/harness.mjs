@@ -45,6 +45,37 @@ export async function startFanfare () {
   return { url, apiKey, stop }
 }
 
+/**
+ * Starts `fanfare demo` on its own file and port 0; returns its URL, the printed password and
+ * API key, and a stop function.
+ */
+export async function startDemo (fans = 600) {
+  const dir = mkdtempSync(join(tmpdir(), 'fanfare-demo-'))
+  const server = spawn(binary, ['demo', '--bind', '127.0.0.1:0', '--file', join(dir, 'demo.db'), '--fans', String(fans), '--log', 'warn'], {
+    stdio: ['ignore', 'pipe', 'inherit']
+  })
+  const printed = await new Promise((resolve, reject) => {
+    let seen = ''
+    server.stdout.on('data', chunk => {
+      seen += chunk
+      if (/listening on http:\/\/\S+/.test(seen)) resolve(seen)
+    })
+    server.on('exit', code => reject(new Error('fanfare demo exited with ' + code + ': ' + seen)))
+  })
+  const stop = async () => {
+    server.kill('SIGTERM')
+    await new Promise(resolve => server.exitCode !== null ? resolve() : server.on('exit', resolve))
+    rmSync(dir, { recursive: true, force: true })
+  }
+  return {
+    url: printed.match(/listening on (http:\/\/\S+)/)[1],
+    password: printed.match(/demo login: +password (\S+)/)[1],
+    apiKey: printed.match(/key (ffk_[A-Za-z0-9_-]+)/)[1],
+    fans: Number(printed.match(/with (\d+) fans/)[1]),
+    stop
+  }
+}
+
 /** Calls Fanfare's admin API. */
 export async function admin (fanfare, method, path, body) {
   const response = await fetch(fanfare.url + path, {

@@ -198,7 +198,7 @@ const REPORT_STYLE: &str = ".sub{margin-top:-.5rem;color:#555}section{margin:1.5
 .pillar{background:#fff;border:1px solid #ddd;padding:.6rem}.pillar meter{width:100%;height:1.2rem}.pillar b{font-size:1.3rem}\
 .chart{background:#fff;border:1px solid #ddd;margin:.6rem 0;min-height:250px;overflow:hidden}\
 .grid3{display:grid;grid-template-columns:repeat(auto-fit,minmax(16rem,1fr));gap:.8rem}\
-.tree{background:#fff;border:1px solid #ddd;padding:.4rem;margin:.6rem 0}.tree svg{width:100%;height:auto;max-height:28rem}\
+.tree{background:#fff;border:1px solid #ddd;padding:.4rem;margin:.6rem 0}.tree svg{display:block;max-width:100%;height:auto;margin:0 auto}\
 .queue article{background:#fff;border:1px solid #ddd;padding:.6rem;margin:.5rem 0}.queue form{display:inline}\
 .queue button{margin-right:.4rem}.scroll{overflow-x:auto}td.n,th.n{text-align:right}";
 
@@ -426,7 +426,13 @@ async fn breakdowns(state: &AppState, campaign_id: i64, window: Window) -> ApiRe
         if rows.is_empty() {
             html.push_str("<tr><td colspan=\"3\">Nothing in this range.</td></tr>");
         }
-        for row in rows.iter().take(10) {
+        // Channels are few; referrer hosts are many.
+        let shown = if by == BreakdownBy::Channel {
+            rows.len()
+        } else {
+            10
+        };
+        for row in rows.iter().take(shown) {
             let _ = write!(
                 html,
                 "<tr><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td></tr>",
@@ -467,8 +473,8 @@ async fn leaderboard(state: &AppState, campaign: &Campaign) -> ApiResult<String>
     Ok(html)
 }
 
-/// A tree drawn left to right: generation by column, leaves one row each, a parent in the
-/// middle of its children.
+/// A tree drawn top-down: a generation per row, leaves one column each, a parent in the middle
+/// of its children.
 fn tree_svg(nodes: &[TreeNode], label: &str) -> String {
     if nodes.is_empty() {
         return String::new();
@@ -499,14 +505,17 @@ fn tree_svg(nodes: &[TreeNode], label: &str) -> String {
             stack.push((child, false));
         }
     }
-    let (dx, dy, pad) = (46.0, 12.0, 8.0);
+    // Top-down: generations are rows, leaves spread across.
+    let (dx, dy, pad) = (14.0, 36.0, 8.0);
     let depth = nodes.iter().map(|n| n.depth).max().unwrap_or(0);
-    let width = f64::from(depth) * dx + 2.0 * pad;
-    let height = (next_row - 1.0).max(0.0) * dy + 2.0 * pad;
-    let point = |i: usize| (pad + f64::from(nodes[i].depth) * dx, pad + y[i] * dy);
+    let width = (next_row - 1.0).max(0.0) * dx + 2.0 * pad;
+    let height = f64::from(depth) * dy + 2.0 * pad;
+    let point = |i: usize| (pad + y[i] * dx, pad + f64::from(nodes[i].depth) * dy);
     let mut svg = format!(
-        "<svg viewBox=\"0 0 {width:.0} {height:.0}\" role=\"img\" aria-label=\"{}\">",
-        esc(label)
+        "<svg viewBox=\"0 0 {width:.0} {height:.0}\" width=\"{shown:.0}\" role=\"img\" aria-label=\"{}\">",
+        esc(label),
+        // A small tree is drawn at its own size (a bit larger), a large one shrinks to fit.
+        shown = width * 1.5
     );
     svg.push_str("<g stroke=\"#c9c9cf\" stroke-width=\"1.2\" fill=\"none\">");
     for (i, node) in nodes.iter().enumerate() {
@@ -514,8 +523,8 @@ fn tree_svg(nodes: &[TreeNode], label: &str) -> String {
             let ((x1, y1), (x2, y2)) = (point(parent), point(i));
             let _ = write!(
                 svg,
-                "<path d=\"M{x1:.1} {y1:.1}C{mx:.1} {y1:.1} {mx:.1} {y2:.1} {x2:.1} {y2:.1}\"/>",
-                mx = (x1 + x2) / 2.0
+                "<path d=\"M{x1:.1} {y1:.1}C{x1:.1} {my:.1} {x2:.1} {my:.1} {x2:.1} {y2:.1}\"/>",
+                my = (y1 + y2) / 2.0
             );
         }
     }
@@ -786,8 +795,8 @@ mod tests {
         let svg = tree_svg(&nodes, "test");
         assert_eq!(svg.matches("<circle").count(), 4);
         assert_eq!(svg.matches("<path").count(), 3);
-        // Leaves on rows 0 (the grandchild) and 1; the root halfway: y = 8 + 0.5 × 12.
-        assert!(svg.contains("cx=\"8.0\" cy=\"14.0\" r=\"5.5\""), "{svg}");
+        // Leaves in columns 0 (the grandchild) and 1; the root halfway: x = 8 + 0.5 × 14.
+        assert!(svg.contains("cx=\"15.0\" cy=\"8.0\" r=\"5.5\""), "{svg}");
     }
 
     #[test]

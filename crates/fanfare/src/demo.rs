@@ -24,7 +24,7 @@ pub struct DemoArgs {
     /// Days of history.
     #[arg(long, default_value_t = Plan::demo().days)]
     pub days: u32,
-    /// Seed of the simulation: the same seed gives the same campaign.
+    /// Seed of the simulation's random draws (the history ends at the moment of the start).
     #[arg(long, default_value_t = Plan::demo().seed)]
     pub seed: u64,
 }
