@@ -133,3 +133,20 @@ where
     total.elapsed = started.elapsed();
     total
 }
+
+/// The peak resident memory of a process (VmHWM), in MB.
+pub fn peak_rss_mb(pid: u32) -> f64 {
+    std::fs::read_to_string(format!("/proc/{pid}/status"))
+        .ok()
+        .and_then(|status| {
+            status
+                .lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| {
+                    l.split_whitespace()
+                        .nth(1)
+                        .and_then(|kb| kb.parse::<f64>().ok())
+                })
+        })
+        .map_or(0.0, |kb| kb / 1024.0)
+}

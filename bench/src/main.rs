@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod joins;
 mod redirect;
+mod reports;
 mod seed;
 
 use clap::{Parser, Subcommand};
@@ -32,6 +33,8 @@ enum Command {
     AuditCorpus(audit::CorpusArgs),
     /// Audit throughput (parse and rules) over a corpus, on one thread.
     Audit(audit::AuditArgs),
+    /// Loads a million fans and ten million clicks, then times the report endpoints.
+    Reports(reports::ReportArgs),
 }
 
 #[tokio::main]
@@ -43,5 +46,6 @@ async fn main() -> anyhow::Result<()> {
         Command::Bare(args) => bare::run(args).await,
         Command::AuditCorpus(args) => audit::corpus(args),
         Command::Audit(args) => audit::run(args),
+        Command::Reports(args) => reports::run(args).await,
     }
 }

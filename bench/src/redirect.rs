@@ -14,7 +14,7 @@ use anyhow::{Context, bail};
 use serde_json::json;
 use sqlx::Connection;
 
-use crate::common::{create_key, start_server};
+use crate::common::{create_key, peak_rss_mb, start_server};
 use crate::seed::seed;
 
 #[derive(Debug, clap::Args)]
@@ -125,22 +125,6 @@ async fn wrk(
         );
     }
     Ok(result)
-}
-
-fn peak_rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmHWM:"))
-                .and_then(|l| {
-                    l.split_whitespace()
-                        .nth(1)
-                        .and_then(|kb| kb.parse::<f64>().ok())
-                })
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 async fn count_clicks(database_url: &str) -> anyhow::Result<i64> {

@@ -22,8 +22,8 @@ use fanfare_store::{
     values_list,
 };
 use fanfare_store::{
-    Counters, Dimension, DimensionCount, FanNode, HourCounters, KeyedCounters, RollupDeltas,
-    rollup_sql,
+    Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode,
+    HourCounters, KeyedCounters, RollupDeltas, VisitorRow, Webhook, rollup_sql,
 };
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
@@ -32,6 +32,7 @@ use sqlx::types::Json;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 mod rollups;
+mod webhooks;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -525,6 +526,12 @@ impl Store for PostgresStore {
         }
         tx.commit().await.map_err(db_error)?;
         Ok(first)
+    }
+
+    async fn record_visitor_events(&self, events: &[VisitorRow]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        rollups::visitors(&mut tx, events).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn count_visitor_events(
@@ -1125,6 +1132,56 @@ impl Store for PostgresStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)
+    }
+
+    async fn create_webhook(
+        &self,
+        campaign_id: i64,
+        url: &str,
+        secret: &str,
+        events: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Webhook, StoreError> {
+        webhooks::create_webhook(&self.pool, campaign_id, url, secret, events, at).await
+    }
+
+    async fn list_webhooks(&self, campaign_id: i64) -> Result<Vec<Webhook>, StoreError> {
+        webhooks::list_webhooks(&self.pool, campaign_id).await
+    }
+
+    async fn delete_webhook(&self, campaign_id: i64, id: i64) -> Result<bool, StoreError> {
+        webhooks::delete_webhook(&self.pool, campaign_id, id).await
+    }
+
+    async fn enqueue_webhook_event(
+        &self,
+        campaign_id: i64,
+        event: &str,
+        payload: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        webhooks::enqueue_webhook_event(&self.pool, campaign_id, event, payload, at).await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        webhooks::claim_webhook_deliveries(&self.pool, now, lease_until, limit).await
+    }
+
+    async fn record_webhook_attempt(&self, id: i64, attempt: &Attempt) -> Result<(), StoreError> {
+        webhooks::record_webhook_attempt(&self.pool, id, attempt).await
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        webhooks::list_webhook_deliveries(&self.pool, webhook_id, limit).await
     }
 }
 

@@ -26,7 +26,7 @@ use chrono::{DateTime, Datelike, Utc, Weekday};
 use fanfare_core::engagement::{InteractionKind, Reaction, Status};
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
-use fanfare_store::{DynStore, NewClick, NewFan, NewInteraction, StoreError};
+use fanfare_store::{DynStore, NewClick, NewFan, NewInteraction, StoreError, VisitorRow};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -197,6 +197,8 @@ pub async fn simulate(
 
     let mut known: Vec<Known> = Vec::with_capacity(plan.fans as usize);
     let mut clicks: Vec<NewClick> = Vec::with_capacity(CLICK_BATCH);
+    // Visits are written in batches too: one transaction each, instead of one per visit.
+    let mut visits: Vec<VisitorRow> = Vec::with_capacity(CLICK_BATCH);
     let mut summary = Summary::default();
     let mut visitor_serial: u64 = 0;
     while let Some(Reverse(arrival)) = queue.pop() {
@@ -269,9 +271,12 @@ pub async fn simulate(
         // The fan's visit, and the visitors who came the same day and left.
         let day = joined_at.date_naive();
         for event in [VisitorEvent::View, VisitorEvent::JoinStarted] {
-            store
-                .record_visitor_event(campaign_id, day, event, &visitor)
-                .await?;
+            visits.push(VisitorRow {
+                campaign_id,
+                day,
+                event,
+                visitor_hash: visitor.clone(),
+            });
         }
         summary.visitors += 1;
         let bounces = (1.0 / plan.adhesion.clamp(0.01, 1.0) - 1.0).max(0.0);
@@ -279,14 +284,20 @@ pub async fn simulate(
         for _ in 0..bounces {
             visitor_serial += 1;
             let passer = format!("sim-{visitor_serial}");
-            store
-                .record_visitor_event(campaign_id, day, VisitorEvent::View, &passer)
-                .await?;
             if rng.random_bool(0.3) {
-                store
-                    .record_visitor_event(campaign_id, day, VisitorEvent::JoinStarted, &passer)
-                    .await?;
+                visits.push(VisitorRow {
+                    campaign_id,
+                    day,
+                    event: VisitorEvent::JoinStarted,
+                    visitor_hash: passer.clone(),
+                });
             }
+            visits.push(VisitorRow {
+                campaign_id,
+                day,
+                event: VisitorEvent::View,
+                visitor_hash: passer,
+            });
             summary.visitors += 1;
         }
 
@@ -390,6 +401,10 @@ pub async fn simulate(
                 }
             }
         }
+        if visits.len() >= CLICK_BATCH {
+            store.record_visitor_events(&visits).await?;
+            visits.clear();
+        }
         if summary.fans % 1000 == 0 {
             progress(&summary);
         }
@@ -398,6 +413,7 @@ pub async fn simulate(
         store.record_clicks(&clicks).await?;
         summary.clicks += clicks.len() as u64;
     }
+    store.record_visitor_events(&visits).await?;
     progress(&summary);
     Ok(summary)
 }

@@ -21,8 +21,9 @@ use fanfare_store::{
     StoredLink, StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, values_list,
 };
 use fanfare_store::{
-    Counters, Dimension, DimensionCount, FanNode, HourCounters, KeyedCounters, RollupDeltas,
-    rollup_sql, sqlite_placeholders,
+    Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode,
+    HourCounters, KeyedCounters, RollupDeltas, VisitorRow, Webhook, rollup_sql,
+    sqlite_placeholders,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
@@ -30,6 +31,7 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 
 mod rollups;
+mod webhooks;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -533,6 +535,12 @@ impl Store for SqliteStore {
         }
         tx.commit().await.map_err(db_error)?;
         Ok(first)
+    }
+
+    async fn record_visitor_events(&self, events: &[VisitorRow]) -> Result<(), StoreError> {
+        let mut tx = self.pool.begin().await.map_err(db_error)?;
+        rollups::visitors(&mut tx, events).await?;
+        tx.commit().await.map_err(db_error)
     }
 
     async fn count_visitor_events(
@@ -1134,5 +1142,55 @@ impl Store for SqliteStore {
             .fetch_all(&self.pool)
             .await
             .map_err(db_error)
+    }
+
+    async fn create_webhook(
+        &self,
+        campaign_id: i64,
+        url: &str,
+        secret: &str,
+        events: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Webhook, StoreError> {
+        webhooks::create_webhook(&self.pool, campaign_id, url, secret, events, at).await
+    }
+
+    async fn list_webhooks(&self, campaign_id: i64) -> Result<Vec<Webhook>, StoreError> {
+        webhooks::list_webhooks(&self.pool, campaign_id).await
+    }
+
+    async fn delete_webhook(&self, campaign_id: i64, id: i64) -> Result<bool, StoreError> {
+        webhooks::delete_webhook(&self.pool, campaign_id, id).await
+    }
+
+    async fn enqueue_webhook_event(
+        &self,
+        campaign_id: i64,
+        event: &str,
+        payload: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError> {
+        webhooks::enqueue_webhook_event(&self.pool, campaign_id, event, payload, at).await
+    }
+
+    async fn claim_webhook_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, StoreError> {
+        webhooks::claim_webhook_deliveries(&self.pool, now, lease_until, limit).await
+    }
+
+    async fn record_webhook_attempt(&self, id: i64, attempt: &Attempt) -> Result<(), StoreError> {
+        webhooks::record_webhook_attempt(&self.pool, id, attempt).await
+    }
+
+    async fn list_webhook_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, StoreError> {
+        webhooks::list_webhook_deliveries(&self.pool, webhook_id, limit).await
     }
 }

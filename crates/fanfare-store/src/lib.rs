@@ -172,6 +172,9 @@ pub trait Store: Send + Sync + 'static {
         visitor_hash: &str,
     ) -> Result<bool, StoreError>;
 
+    /// Records many visitor events in one transaction (an import, or a simulated history).
+    async fn record_visitor_events(&self, events: &[VisitorRow]) -> Result<(), StoreError>;
+
     /// The sum over days in `[from, to]` of each day's unique visitors who did `event`.
     async fn count_visitor_events(
         &self,
@@ -331,6 +334,48 @@ pub trait Store: Send + Sync + 'static {
 
     /// The ref codes of these fans (`None` once erased).
     async fn ref_codes(&self, fan_ids: &[i64]) -> Result<Vec<(i64, Option<String>)>, StoreError>;
+
+    async fn create_webhook(
+        &self,
+        campaign_id: i64,
+        url: &str,
+        secret: &str,
+        events: &[String],
+        at: DateTime<Utc>,
+    ) -> Result<Webhook, StoreError>;
+
+    async fn list_webhooks(&self, campaign_id: i64) -> Result<Vec<Webhook>, StoreError>;
+
+    /// Deletes a webhook and its deliveries; `false` if the campaign has no such webhook.
+    async fn delete_webhook(&self, campaign_id: i64, id: i64) -> Result<bool, StoreError>;
+
+    /// Queues `payload` for every webhook of the campaign that receives `event`, due at `at`;
+    /// returns how many deliveries were queued.
+    async fn enqueue_webhook_event(
+        &self,
+        campaign_id: i64,
+        event: &str,
+        payload: &str,
+        at: DateTime<Utc>,
+    ) -> Result<u64, StoreError>;
+
+    /// Takes up to `limit` deliveries due at `now`, each leased until `lease_until` (another
+    /// worker will not take it before then).
+    async fn claim_webhook_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease_until: DateTime<Utc>,
+        limit: u32,
+    ) -> Result<Vec<DueDelivery>, StoreError>;
+
+    async fn record_webhook_attempt(&self, id: i64, attempt: &Attempt) -> Result<(), StoreError>;
+
+    /// A webhook's latest deliveries, newest first.
+    async fn list_webhook_deliveries(
+        &self,
+        webhook_id: i64,
+        limit: u32,
+    ) -> Result<Vec<DeliveryRecord>, StoreError>;
 }
 
 /// What the hourly rollups count (DESIGN §5). Fan counters are cohorts: `appropriators` of an
@@ -405,6 +450,15 @@ pub struct FanNode {
     pub flagged: bool,
     /// Seconds since the Unix epoch.
     pub joined_at: i64,
+}
+
+/// One visitor event of a batch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VisitorRow {
+    pub campaign_id: i64,
+    pub day: NaiveDate,
+    pub event: VisitorEvent,
+    pub visitor_hash: String,
 }
 
 /// The UTC hour of a moment, as the rollups key it.
@@ -1196,6 +1250,36 @@ macro_rules! rollup_writes {
             $crate::map_sqlx_error(error, "value")
         }
 
+        /// Visitor events in one transaction: each day's row, and its count the first time.
+        pub async fn visitors(
+            conn: &mut $conn,
+            rows: &[$crate::VisitorRow],
+        ) -> Result<(), $crate::StoreError> {
+            for row in rows {
+                let done = sqlx::query(&$placeholders(
+                    "INSERT INTO visitor_days (campaign_id, day, kind, visitor_hash) \
+                     VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+                ))
+                .bind(row.campaign_id)
+                .bind(row.day)
+                .bind(row.event.as_str())
+                .bind(&row.visitor_hash)
+                .execute(&mut *conn)
+                .await
+                .map_err(rollup_db_error)?;
+                if done.rows_affected() > 0 {
+                    sqlx::query(&$placeholders($crate::rollup_sql::VISITOR))
+                        .bind(row.campaign_id)
+                        .bind(row.day)
+                        .bind(row.event.as_str())
+                        .execute(&mut *conn)
+                        .await
+                        .map_err(rollup_db_error)?;
+                }
+            }
+            Ok(())
+        }
+
         /// A new fan: their hour's fan counters, their device and referrer, and their referrer's
         /// ambassador status.
         pub async fn join(
@@ -1335,6 +1419,225 @@ macro_rules! rollup_writes {
                 .await
                 .map_err(rollup_db_error)
                 .map(drop)
+        }
+    };
+}
+
+/// The events a webhook can receive.
+pub const WEBHOOK_EVENTS: [&str; 3] = ["fan.joined", "milestone.reached", "creation.approved"];
+
+/// A campaign's webhook.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct Webhook {
+    pub id: i64,
+    pub campaign_id: i64,
+    pub url: String,
+    /// The HMAC key of its signatures (shown to the admin once, at creation).
+    pub secret: String,
+    #[cfg_attr(feature = "sqlx", sqlx(json))]
+    pub events: Vec<String>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A delivery the worker has taken: what to post, where, signed with what.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct DueDelivery {
+    pub id: i64,
+    pub webhook_id: i64,
+    pub url: String,
+    pub secret: String,
+    pub event: String,
+    pub payload: String,
+    /// Attempts made before this one.
+    pub attempts: i64,
+    pub next_attempt_at: DateTime<Utc>,
+}
+
+/// What came of one attempt.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attempt {
+    /// The receiver's status, when it answered.
+    pub status: Option<i64>,
+    pub error: Option<String>,
+    /// Set when the receiver answered 2xx.
+    pub delivered_at: Option<DateTime<Utc>>,
+    /// When to try again; `None` once delivered or given up.
+    pub next_attempt_at: Option<DateTime<Utc>>,
+}
+
+/// A delivery as the admin API lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
+pub struct DeliveryRecord {
+    pub id: i64,
+    pub event: String,
+    pub attempts: i64,
+    pub last_status: Option<i64>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// The webhook queries, written once and expanded in each SQL backend with its pool type and
+/// placeholder rewriting. `$subscribed` is the backend's test that `events` holds `$2`.
+#[cfg(feature = "sqlx")]
+#[macro_export]
+macro_rules! webhook_queries {
+    ($pool:ty, $placeholders:path, $subscribed:literal) => {
+        fn webhook_db_error(error: sqlx::Error) -> $crate::StoreError {
+            $crate::map_sqlx_error(error, "value")
+        }
+
+        pub async fn create_webhook(
+            pool: &$pool,
+            campaign_id: i64,
+            url: &str,
+            secret: &str,
+            events: &[String],
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<$crate::Webhook, $crate::StoreError> {
+            sqlx::query_as(&$placeholders(
+                "INSERT INTO webhooks (campaign_id, url, secret, events, created_at) \
+                 VALUES ($1, $2, $3, $4, $5) \
+                 RETURNING id, campaign_id, url, secret, events, created_at",
+            ))
+            .bind(campaign_id)
+            .bind(url)
+            .bind(secret)
+            .bind(sqlx::types::Json(events))
+            .bind(at)
+            .fetch_one(pool)
+            .await
+            .map_err(webhook_db_error)
+        }
+
+        pub async fn list_webhooks(
+            pool: &$pool,
+            campaign_id: i64,
+        ) -> Result<Vec<$crate::Webhook>, $crate::StoreError> {
+            sqlx::query_as(&$placeholders(
+                "SELECT id, campaign_id, url, secret, events, created_at FROM webhooks \
+                 WHERE campaign_id = $1 ORDER BY id",
+            ))
+            .bind(campaign_id)
+            .fetch_all(pool)
+            .await
+            .map_err(webhook_db_error)
+        }
+
+        pub async fn delete_webhook(
+            pool: &$pool,
+            campaign_id: i64,
+            id: i64,
+        ) -> Result<bool, $crate::StoreError> {
+            sqlx::query(&$placeholders(
+                "DELETE FROM webhooks WHERE campaign_id = $1 AND id = $2",
+            ))
+            .bind(campaign_id)
+            .bind(id)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected() > 0)
+            .map_err(webhook_db_error)
+        }
+
+        pub async fn enqueue_webhook_event(
+            pool: &$pool,
+            campaign_id: i64,
+            event: &str,
+            payload: &str,
+            at: chrono::DateTime<chrono::Utc>,
+        ) -> Result<u64, $crate::StoreError> {
+            sqlx::query(&$placeholders(concat!(
+                "INSERT INTO webhook_deliveries (webhook_id, event, payload, next_attempt_at, created_at) \
+                 SELECT id, $2, $3, $4, $4 FROM webhooks WHERE campaign_id = $1 AND ",
+                $subscribed
+            )))
+            .bind(campaign_id)
+            .bind(event)
+            .bind(payload)
+            .bind(at)
+            .execute(pool)
+            .await
+            .map(|done| done.rows_affected())
+            .map_err(webhook_db_error)
+        }
+
+        pub async fn claim_webhook_deliveries(
+            pool: &$pool,
+            now: chrono::DateTime<chrono::Utc>,
+            lease_until: chrono::DateTime<chrono::Utc>,
+            limit: u32,
+        ) -> Result<Vec<$crate::DueDelivery>, $crate::StoreError> {
+            let due: Vec<$crate::DueDelivery> = sqlx::query_as(&$placeholders(
+                "SELECT d.id, d.webhook_id, w.url, w.secret, d.event, d.payload, d.attempts, \
+                 d.next_attempt_at FROM webhook_deliveries d JOIN webhooks w ON w.id = d.webhook_id \
+                 WHERE d.next_attempt_at IS NOT NULL AND d.next_attempt_at <= $1 \
+                 ORDER BY d.next_attempt_at LIMIT $2",
+            ))
+            .bind(now)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(webhook_db_error)?;
+            // Each one is taken by moving its next attempt to the end of the lease, only if no
+            // other worker moved it first: two servers never post the same delivery at once.
+            let mut claimed = Vec::with_capacity(due.len());
+            for delivery in due {
+                let taken = sqlx::query(&$placeholders(
+                    "UPDATE webhook_deliveries SET next_attempt_at = $1 \
+                     WHERE id = $2 AND next_attempt_at = $3",
+                ))
+                .bind(lease_until)
+                .bind(delivery.id)
+                .bind(delivery.next_attempt_at)
+                .execute(pool)
+                .await
+                .map_err(webhook_db_error)?;
+                if taken.rows_affected() == 1 {
+                    claimed.push(delivery);
+                }
+            }
+            Ok(claimed)
+        }
+
+        pub async fn record_webhook_attempt(
+            pool: &$pool,
+            id: i64,
+            attempt: &$crate::Attempt,
+        ) -> Result<(), $crate::StoreError> {
+            sqlx::query(&$placeholders(
+                "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $2, \
+                 last_error = $3, delivered_at = $4, next_attempt_at = $5 WHERE id = $1",
+            ))
+            .bind(id)
+            .bind(attempt.status)
+            .bind(attempt.error.as_deref())
+            .bind(attempt.delivered_at)
+            .bind(attempt.next_attempt_at)
+            .execute(pool)
+            .await
+            .map(drop)
+            .map_err(webhook_db_error)
+        }
+
+        pub async fn list_webhook_deliveries(
+            pool: &$pool,
+            webhook_id: i64,
+            limit: u32,
+        ) -> Result<Vec<$crate::DeliveryRecord>, $crate::StoreError> {
+            sqlx::query_as(&$placeholders(
+                "SELECT id, event, attempts, last_status, last_error, delivered_at, next_attempt_at, \
+                 created_at FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY id DESC LIMIT $2",
+            ))
+            .bind(webhook_id)
+            .bind(i64::from(limit))
+            .fetch_all(pool)
+            .await
+            .map_err(webhook_db_error)
         }
     };
 }
