@@ -753,6 +753,12 @@ async fn moderate(
         .store
         .moderate_interaction(campaign.id, id, status, None)
         .await?;
+    if let Some(creation) = &decided
+        && creation.kind == InteractionKind::Creation
+        && status == Status::Approved
+    {
+        crate::webhooks::creation_approved(&state, &campaign, creation).await;
+    }
     if decided.is_none() {
         return Ok(page(
             StatusCode::NOT_FOUND,

@@ -278,6 +278,10 @@ async fn interact(
     }
     match state.store.add_interaction(&new).await {
         Ok(stored) => {
+            // A rule may approve a creation at once.
+            if stored.kind == InteractionKind::Creation && stored.status == Status::Approved {
+                crate::webhooks::creation_approved(&state, &campaign, &stored).await;
+            }
             Ok((StatusCode::CREATED, ApiJson(InteractionView::from(stored))).into_response())
         }
         // The same reaction again: idempotent, answer with the one already given.
@@ -749,6 +753,11 @@ pub(crate) async fn reward_referrer(
         .await?;
     for threshold in awarded {
         tracing::info!(campaign = %campaign.slug, threshold, "milestone reached");
+        let reward = reached
+            .iter()
+            .find(|m| m.threshold == threshold)
+            .map_or("", |m| m.reward.as_str());
+        crate::webhooks::milestone_reached(state, campaign, referrer, threshold, reward).await;
     }
     Ok(())
 }
@@ -894,6 +903,9 @@ async fn moderate(
                 campaign.slug
             ),
         })?;
+    if updated.kind == InteractionKind::Creation && status == Status::Approved {
+        crate::webhooks::creation_approved(&state, &campaign, &updated).await;
+    }
     Ok(ApiJson(updated.into()))
 }
 

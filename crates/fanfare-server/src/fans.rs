@@ -253,6 +253,7 @@ async fn join(
                 {
                     tracing::error!(error = ?e, "milestones could not be recorded");
                 }
+                crate::webhooks::fan_joined(&state, &campaign, &fan).await;
                 tracing::info!(
                     campaign = %campaign.slug,
                     depth = fan.depth,

@@ -36,6 +36,7 @@ mod rate_limit;
 pub mod simulation;
 mod stats;
 mod visitor;
+mod webhooks;
 mod widget;
 
 pub use axum::http::header as http_header;
@@ -68,6 +69,8 @@ pub struct ServerConfig {
     pub share_templates: std::collections::BTreeMap<fanfare_core::link::Channel, String>,
     /// Let audits fetch from loopback, private and link-local addresses (an intranet's pages).
     pub audit_allow_private: bool,
+    /// The wait after a webhook delivery's first failure (then ×3 each time, up to six hours).
+    pub webhook_retry_base: std::time::Duration,
 }
 
 impl Default for ServerConfig {
@@ -82,6 +85,7 @@ impl Default for ServerConfig {
             click_queue: 10_000,
             share_templates: std::collections::BTreeMap::new(),
             audit_allow_private: false,
+            webhook_retry_base: std::time::Duration::from_secs(10),
         }
     }
 }
@@ -108,6 +112,7 @@ pub struct Shared {
     anonymous_links: std::sync::Mutex<std::collections::HashMap<i64, fanfare_core::link::LinkKey>>,
     /// Each campaign's referral forest, for cascades and the viral cycle time.
     forests: stats::Forests,
+    webhooks: webhooks::WebhookWorker,
 }
 
 impl std::ops::Deref for AppState {
@@ -142,6 +147,7 @@ impl AppState {
     /// Needs a Tokio runtime: it starts the click writer.
     pub fn with_config(store: DynStore, config: ServerConfig) -> Self {
         let metrics = Arc::new(Metrics::new());
+        let webhooks = webhooks::WebhookWorker::start(store.clone(), config.webhook_retry_base);
         Self(Arc::new(Shared {
             clicks: clicks::ClickPipeline::start(
                 store.clone(),
@@ -159,6 +165,7 @@ impl AppState {
             visitors: visitor::VisitorHasher::default(),
             anonymous_links: std::sync::Mutex::default(),
             forests: stats::Forests::default(),
+            webhooks,
         }))
     }
 }
@@ -177,6 +184,7 @@ impl AppState {
         (name = "links", description = "Short links, share redirects, QR codes; and their admin API"),
         (name = "public", description = "Public API, for widgets and campaign pages"),
         (name = "stats", description = "What the loop did: funnel, rates, pillars, time series, breakdowns, cascades (admin API: needs an API key)"),
+        (name = "webhooks", description = "Signed posts of a campaign's events to your URLs: needs an API key"),
         (name = "audit", description = "SMO audit of a page's social tags: needs an API key"),
         (name = "operations", description = "Health, readiness, metrics"),
     )
@@ -215,6 +223,12 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .merge(
             stats::admin_routes().route_layer(middleware::from_fn_with_state(
+                state.clone(),
+                auth::require_api_key,
+            )),
+        )
+        .merge(
+            webhooks::admin_routes().route_layer(middleware::from_fn_with_state(
                 state.clone(),
                 auth::require_api_key,
             )),

@@ -1610,8 +1610,11 @@ macro_rules! webhook_queries {
             attempt: &$crate::Attempt,
         ) -> Result<(), $crate::StoreError> {
             sqlx::query(&$placeholders(
+                // A delivery that is over keeps no copy of its payload (it can hold a fan's
+                // name and e-mail): only its outcome stays, for the admin's listing.
                 "UPDATE webhook_deliveries SET attempts = attempts + 1, last_status = $2, \
-                 last_error = $3, delivered_at = $4, next_attempt_at = $5 WHERE id = $1",
+                 last_error = $3, delivered_at = $4, next_attempt_at = $5, \
+                 payload = CASE WHEN $5 IS NULL THEN '' ELSE payload END WHERE id = $1",
             ))
             .bind(id)
             .bind(attempt.status)

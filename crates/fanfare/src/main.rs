@@ -251,6 +251,7 @@ async fn serve(mut config: Config, demo: Option<demo::DemoArgs>) -> anyhow::Resu
             interactions_per_minute: config.interactions_per_minute.value,
             share_templates: config.share_templates.clone(),
             audit_allow_private: config.audit_allow_private.value,
+            ..fanfare_server::ServerConfig::default()
         },
     );
     fanfare_server::serve(listener, state, shutdown_signal()).await?;

@@ -16,4 +16,5 @@ mod hostile_input;
 mod links;
 mod operations;
 mod stats;
+mod webhooks;
 mod widget;
