@@ -1,10 +1,6 @@
 //! The report counters each write updates (see `fanfare_store::rollup_writes`).
 
+use fanfare_store::postgres_placeholders;
 use sqlx::PgConnection;
 
-/// PostgreSQL reads the shared SQL's `$N` placeholders as they are.
-fn placeholders(sql: &str) -> String {
-    sql.to_owned()
-}
-
-fanfare_store::rollup_writes!(PgConnection, placeholders);
+fanfare_store::rollup_writes!(PgConnection, postgres_placeholders);

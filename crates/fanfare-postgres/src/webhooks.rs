@@ -1,8 +1,5 @@
 //! The webhook queries (see `fanfare_store::webhook_queries`).
 
-/// PostgreSQL reads the shared SQL's `$N` placeholders as they are.
-fn placeholders(sql: &str) -> String {
-    sql.to_owned()
-}
+use fanfare_store::postgres_placeholders;
 
-fanfare_store::webhook_queries!(sqlx::PgPool, placeholders, "events ? $2");
+fanfare_store::webhook_queries!(sqlx::PgPool, postgres_placeholders, "events ? $2");

@@ -55,6 +55,7 @@ macro_rules! conformance_tests {
             interactions_are_stored_moderated_and_counted,
             milestones_are_awarded_once_per_threshold,
             report_counters_follow_every_write,
+            webhook_deliveries_are_queued_leased_and_settled,
         );
     };
     (@each $make:path; $($scenario:ident),* $(,)?) => {
@@ -1435,5 +1436,187 @@ pub async fn report_counters_follow_every_write(harness: &impl Harness) {
             (ada.id, ada.ref_code.as_ref().map(|c| c.to_string())),
             (eve.id, eve.ref_code.as_ref().map(|c| c.to_string())),
         ]
+    );
+}
+
+/// The webhook outbox: an event is queued for the webhooks that receive it, a due delivery is
+/// taken by one worker only, and its outcome settles it.
+pub async fn webhook_deliveries_are_queued_leased_and_settled(harness: &impl Harness) {
+    use crate::Attempt;
+
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "hooked").await;
+    let other = campaign_id(&store, "elsewhere").await;
+    let t0 = now();
+    let all = store
+        .create_webhook(
+            campaign,
+            "https://a.example/hook",
+            "whsec_a",
+            &["fan.joined".to_owned(), "milestone.reached".to_owned()],
+            t0,
+        )
+        .await
+        .expect("webhook");
+    let milestones_only = store
+        .create_webhook(
+            campaign,
+            "https://b.example/hook",
+            "whsec_b",
+            &["milestone.reached".to_owned()],
+            t0,
+        )
+        .await
+        .expect("webhook");
+    store
+        .create_webhook(
+            other,
+            "https://c.example/hook",
+            "whsec_c",
+            &["fan.joined".to_owned()],
+            t0,
+        )
+        .await
+        .expect("webhook");
+    assert_eq!(all.events, ["fan.joined", "milestone.reached"]);
+    assert_eq!(
+        store.list_webhooks(campaign).await.expect("list"),
+        [all.clone(), milestones_only.clone()]
+    );
+
+    assert_eq!(
+        store
+            .enqueue_webhook_event(campaign, "fan.joined", "{\"n\":1}", t0)
+            .await
+            .expect("enqueue"),
+        1
+    );
+    assert_eq!(
+        store
+            .enqueue_webhook_event(campaign, "milestone.reached", "{\"n\":2}", t0)
+            .await
+            .expect("enqueue"),
+        2
+    );
+    assert_eq!(
+        store
+            .enqueue_webhook_event(campaign, "creation.approved", "{}", t0)
+            .await
+            .expect("enqueue"),
+        0
+    );
+
+    let lease = t0 + Duration::seconds(60);
+    let taken = store
+        .claim_webhook_deliveries(t0, lease, 10)
+        .await
+        .expect("claim");
+    assert_eq!(taken.len(), 3);
+    assert!(taken.iter().all(|d| d.attempts == 0));
+    let first = taken
+        .iter()
+        .find(|d| d.webhook_id == all.id && d.event == "fan.joined")
+        .expect("the join");
+    assert_eq!(
+        (first.url.as_str(), first.secret.as_str()),
+        ("https://a.example/hook", "whsec_a")
+    );
+    assert_eq!(first.payload, "{\"n\":1}");
+    // Leased: nobody else takes them before the lease ends.
+    assert!(
+        store
+            .claim_webhook_deliveries(t0, lease, 10)
+            .await
+            .expect("claim")
+            .is_empty()
+    );
+
+    // One fails and is due again later, one is delivered.
+    let retry_at = t0 + Duration::seconds(5);
+    store
+        .record_webhook_attempt(
+            first.id,
+            &Attempt {
+                status: Some(500),
+                error: Some("the receiver answered 500".into()),
+                delivered_at: None,
+                next_attempt_at: Some(retry_at),
+            },
+        )
+        .await
+        .expect("attempt");
+    let delivered = taken
+        .iter()
+        .find(|d| d.webhook_id == all.id && d.event == "milestone.reached")
+        .expect("the milestone");
+    store
+        .record_webhook_attempt(
+            delivered.id,
+            &Attempt {
+                status: Some(200),
+                error: None,
+                delivered_at: Some(t0),
+                next_attempt_at: None,
+            },
+        )
+        .await
+        .expect("attempt");
+    let again = store
+        .claim_webhook_deliveries(retry_at, retry_at + Duration::seconds(60), 10)
+        .await
+        .expect("claim");
+    assert_eq!(
+        again.iter().map(|d| (d.id, d.attempts)).collect::<Vec<_>>(),
+        [(first.id, 1)]
+    );
+    assert_eq!(
+        again[0].payload, "{\"n\":1}",
+        "a delivery still due keeps its payload"
+    );
+
+    let history = store
+        .list_webhook_deliveries(all.id, 10)
+        .await
+        .expect("deliveries");
+    assert_eq!(history.len(), 2);
+    let settled = history
+        .iter()
+        .find(|d| d.id == delivered.id)
+        .expect("delivered");
+    assert_eq!(
+        (
+            settled.last_status,
+            settled.next_attempt_at,
+            settled.delivered_at
+        ),
+        (Some(200), None, Some(t0))
+    );
+    let failed = history.iter().find(|d| d.id == first.id).expect("the join");
+    assert_eq!(failed.last_status, Some(500));
+    assert_eq!(
+        failed.last_error.as_deref(),
+        Some("the receiver answered 500")
+    );
+
+    // Deleting a webhook takes its deliveries along; another campaign's id does not delete it.
+    assert!(!store.delete_webhook(other, all.id).await.expect("delete"));
+    assert!(
+        store
+            .delete_webhook(campaign, all.id)
+            .await
+            .expect("delete")
+    );
+    assert!(
+        !store
+            .delete_webhook(campaign, all.id)
+            .await
+            .expect("delete")
+    );
+    assert!(
+        store
+            .list_webhook_deliveries(all.id, 10)
+            .await
+            .expect("deliveries")
+            .is_empty()
     );
 }

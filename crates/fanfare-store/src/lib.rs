@@ -1213,6 +1213,11 @@ pub fn sqlite_placeholders(sql: &str) -> String {
     sql.replace('$', "?")
 }
 
+/// PostgreSQL reads the shared SQL's `$N` placeholders as they are.
+pub fn postgres_placeholders(sql: &str) -> String {
+    sql.to_owned()
+}
+
 /// Counters with the key they were grouped by.
 #[derive(Debug)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
