@@ -1,8 +1,8 @@
 //! A database made before the report counters existed: migrating it fills the counters from
+//! the rows already stored, so its reports are right from the first start of the new version.
 
 // An unwrap in a test is a failed assertion.
 #![allow(clippy::unwrap_used)]
-//! the rows already stored, so its reports are right from the first start of the new version.
 
 use std::path::Path;
 
