@@ -14,7 +14,7 @@ use std::time::{Duration as StdDuration, Instant};
 use axum::extract::State;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use fanfare_core::cascade::{Cascade, CascadeFan, cascades};
+use fanfare_core::cascade::{Cascade, NO_PARENT, cascades_of};
 use fanfare_core::fan::VisitorEvent;
 use fanfare_store::{Counters, Dimension, FanNode, hour_of};
 use serde::{Deserialize, Serialize};
@@ -188,6 +188,9 @@ struct ForestFigures {
 struct Forest {
     /// In id order: a referrer always comes before the fans they brought.
     nodes: Vec<FanNode>,
+    /// Each node's referrer as an index into `nodes` (`NO_PARENT` for none), found once when
+    /// the node arrives.
+    parent: Vec<u32>,
     loaded_at: Option<Instant>,
     memo: HashMap<Range<i64>, ForestFigures>,
 }
@@ -217,21 +220,20 @@ impl Forests {
             .loaded_at
             .is_none_or(|at| at.elapsed() > GRAPH_RELOAD_AFTER);
         if stale {
-            forest.nodes = state.store.fan_nodes(campaign_id, 0).await?;
+            forest.nodes.clear();
+            forest.parent.clear();
             forest.loaded_at = Some(Instant::now());
+        }
+        let last = forest.nodes.last().map_or(0, |n| n.id);
+        let new = state.store.fan_nodes(campaign_id, last).await?;
+        if stale || !new.is_empty() {
+            forest.append(new);
             forest.memo.clear();
-        } else {
-            let last = forest.nodes.last().map_or(0, |n| n.id);
-            let new = state.store.fan_nodes(campaign_id, last).await?;
-            if !new.is_empty() {
-                forest.nodes.extend(new);
-                forest.memo.clear();
-            }
         }
         if let Some(figures) = forest.memo.get(&seconds) {
             return Ok(figures.clone());
         }
-        let figures = compute_forest(&forest.nodes, &seconds);
+        let figures = compute_forest(&forest.nodes, &forest.parent, &seconds);
         forest.memo.insert(seconds, figures.clone());
         Ok(figures)
     }
@@ -245,8 +247,9 @@ pub(crate) struct TreeNode {
 }
 
 impl Forests {
-    /// The first `max_nodes` fans of the cascade started by `root` (breadth first), over the
-    /// fans who joined in `seconds`. Reads the forest as the last report left it.
+    /// The first `max_nodes` fans to join the cascade started by `root`, over the non-flagged
+    /// fans who joined in `seconds`, parents before children. Reads the forest as the last report
+    /// left it.
     pub(crate) async fn tree(
         &self,
         campaign_id: i64,
@@ -264,66 +267,85 @@ impl Forests {
             return Vec::new();
         };
         let forest = forest.lock().await;
-        let mut children: HashMap<i64, Vec<i64>> = HashMap::new();
-        for node in forest
-            .nodes
-            .iter()
-            .filter(|n| !n.flagged && seconds.contains(&n.joined_at))
-        {
-            if let Some(referrer) = node.referrer_id {
-                children.entry(referrer).or_default().push(node.id);
+        let Ok(start) = forest.nodes.binary_search_by_key(&root, |n| n.id) else {
+            return Vec::new();
+        };
+        // One pass in join order: a fan is in the tree when its parent is (parents come first).
+        let mut position = vec![usize::MAX; forest.nodes.len() - start];
+        let mut tree: Vec<TreeNode> = Vec::new();
+        for (i, node) in forest.nodes.iter().enumerate().skip(start) {
+            if tree.len() >= max_nodes {
+                break;
+            }
+            if node.flagged || !seconds.contains(&node.joined_at) {
+                continue;
+            }
+            let entry = if i == start {
+                Some(TreeNode {
+                    parent: None,
+                    depth: 0,
+                })
+            } else {
+                let p = forest.parent[i];
+                (p != NO_PARENT && p as usize >= start)
+                    .then(|| position[p as usize - start])
+                    .filter(|&at| at != usize::MAX)
+                    .map(|at| TreeNode {
+                        parent: Some(at),
+                        depth: tree[at].depth + 1,
+                    })
+            };
+            if let Some(entry) = entry {
+                position[i - start] = tree.len();
+                tree.push(entry);
             }
         }
-        let mut order = vec![(
-            root,
-            TreeNode {
-                parent: None,
-                depth: 0,
-            },
-        )];
-        let mut next = 0;
-        while next < order.len() && order.len() < max_nodes {
-            let (id, node) = order[next];
-            for &child in children.get(&id).map(Vec::as_slice).unwrap_or_default() {
-                if order.len() >= max_nodes {
-                    break;
-                }
-                order.push((
-                    child,
-                    TreeNode {
-                        parent: Some(next),
-                        depth: node.depth + 1,
-                    },
-                ));
-            }
-            next += 1;
-        }
-        order.into_iter().map(|(_, node)| node).collect()
+        tree
     }
 }
 
-fn compute_forest(nodes: &[FanNode], seconds: &Range<i64>) -> ForestFigures {
-    let in_window: Vec<CascadeFan> = nodes
-        .iter()
-        .filter(|n| !n.flagged && seconds.contains(&n.joined_at))
-        .map(|n| CascadeFan {
-            id: n.id,
-            referrer_id: n.referrer_id,
-        })
-        .collect();
-    let mut cycles: Vec<i64> = nodes
-        .iter()
-        .filter(|n| !n.flagged && seconds.contains(&n.joined_at))
-        .filter_map(|n| {
-            let referrer = nodes
-                .binary_search_by_key(&n.referrer_id?, |r| r.id)
-                .ok()
-                .map(|i| &nodes[i])?;
-            (!referrer.flagged).then(|| n.joined_at - referrer.joined_at)
-        })
-        .collect();
+impl Forest {
+    fn append(&mut self, new: Vec<FanNode>) {
+        self.nodes.reserve(new.len());
+        self.parent.reserve(new.len());
+        for node in new {
+            // Referrers joined earlier, so they are already in place (ids increase).
+            let parent = node
+                .referrer_id
+                .and_then(|r| self.nodes.binary_search_by_key(&r, |n| n.id).ok())
+                .map_or(NO_PARENT, |p| p as u32);
+            self.nodes.push(node);
+            self.parent.push(parent);
+        }
+    }
+}
+
+/// The cascades and cycle time of the non-flagged fans who joined in `seconds`: one pass to
+/// pick them and renumber their parents, one to build the forest (every array flat).
+fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> ForestFigures {
+    let mut renumbered = vec![NO_PARENT; nodes.len()];
+    let mut ids = Vec::new();
+    let mut parents = Vec::new();
+    let mut cycles = Vec::new();
+    for (i, node) in nodes.iter().enumerate() {
+        if node.flagged || !seconds.contains(&node.joined_at) {
+            continue;
+        }
+        renumbered[i] = ids.len() as u32;
+        ids.push(node.id);
+        let p = parent[i];
+        // A referrer outside the window or flagged: the fan starts a cascade of their own here.
+        parents.push(if p == NO_PARENT {
+            NO_PARENT
+        } else {
+            renumbered[p as usize]
+        });
+        if p != NO_PARENT && !nodes[p as usize].flagged {
+            cycles.push(node.joined_at - nodes[p as usize].joined_at);
+        }
+    }
     ForestFigures {
-        cascades: Arc::new(cascades(&in_window)),
+        cascades: Arc::new(cascades_of(&ids, &parents)),
         cycle_seconds: median(&mut cycles),
     }
 }
