@@ -242,3 +242,147 @@ async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
     assert!(!limited.headers().contains_key("set-cookie"));
     app.cleanup().await;
 }
+
+/// The campaign report over HTTP: its sections, its hostile inputs, its moderation forms.
+#[tokio::test]
+async fn the_campaign_report_refuses_bad_ranges_and_forged_decisions() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    app.store.set_admin_password_hash(&hash).await.unwrap();
+    let created = app
+        .create_campaign(&json!({"slug": "spring", "kind": "product",
+            "title": "Spring <b>sale</b>", "landing_url": "https://shop.example/spring"}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    // A fan with a creation waiting for moderation.
+    let joined: serde_json::Value = app
+        .client
+        .post(app.url("/api/public/campaigns/spring/fans"))
+        .json(&json!({"name": "Ada <script>"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let creation: serde_json::Value = app
+        .client
+        .post(app.url("/api/public/campaigns/spring/interactions"))
+        .bearer_auth(joined["member"]["token"].as_str().unwrap())
+        .json(&json!({"kind": "creation", "body": "<img src=x onerror=alert(1)>"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let id = creation["id"].as_i64().unwrap();
+
+    // Without a session: to the login page, CSV included.
+    for path in [
+        "/admin/campaigns/spring",
+        "/admin/campaigns/spring/fans.csv",
+    ] {
+        assert_eq!(get(&app, path, None).await.status(), StatusCode::SEE_OTHER);
+    }
+    let cookie = log_in(&app).await;
+    let report = get(&app, "/admin/campaigns/spring", Some(&cookie)).await;
+    assert_eq!(report.status(), StatusCode::OK);
+    let csp = report.headers()["content-security-policy"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        csp.contains("script-src 'self'") && !csp.contains("unsafe-eval"),
+        "{csp}"
+    );
+    let html = report.text().await.unwrap();
+    for section in [
+        "Funnel",
+        "The three pillars",
+        "Over time",
+        "Leaderboard",
+        "Largest cascades",
+        "Moderation queue",
+        "Fans",
+    ] {
+        assert!(html.contains(&format!(">{section}</h2>")), "{section}");
+    }
+    assert!(html.contains("Spring &lt;b&gt;sale&lt;/b&gt;"));
+    assert!(html.contains("&lt;img src=x onerror=alert(1)&gt;"));
+    assert!(!html.contains("<img src=x"));
+    assert!(html.contains("id=\"fanfare-series\""));
+    // The vendored chart library is served by the binary, with its long cache.
+    let uplot = get(&app, "/admin/assets/uplot-1.6.32.min.js", None).await;
+    assert_eq!(uplot.status(), StatusCode::OK);
+    assert!(
+        uplot.headers()["cache-control"]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
+
+    for query in [
+        "from=yesterday",
+        "from=2026-12-01&to=2026-11-01",
+        "to=9999-12-31",
+        "from=1900-01-01",
+        "from=%3Cscript%3E",
+    ] {
+        let response = get(
+            &app,
+            &format!("/admin/campaigns/spring?{query}"),
+            Some(&cookie),
+        )
+        .await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+        let page = response.text().await.unwrap();
+        assert!(page.contains("role=\"alert\""), "{query}");
+        assert!(!page.contains("<script>"), "{query}");
+    }
+    assert_eq!(
+        get(&app, "/admin/campaigns/nothing-here", Some(&cookie))
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    let csrf = csrf_of(&html);
+    let decide = |csrf: String, decision: &'static str, id: i64| {
+        let cookie = cookie.clone();
+        let url = app.url(&format!("/admin/campaigns/spring/moderation/{id}"));
+        async move {
+            browser()
+                .post(url)
+                .header("cookie", cookie)
+                .form(&[("csrf", csrf.as_str()), ("decision", decision)])
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }
+    };
+    assert_eq!(
+        decide("forged".into(), "approve", id).await,
+        StatusCode::FORBIDDEN
+    );
+    assert_eq!(
+        decide(csrf.clone(), "publish", id).await,
+        StatusCode::UNPROCESSABLE_ENTITY
+    );
+    assert_eq!(
+        decide(csrf.clone(), "approve", 999_999).await,
+        StatusCode::NOT_FOUND
+    );
+    // Nothing above changed the creation.
+    let still = app.store.get_interaction(1, id).await.unwrap().unwrap();
+    assert_eq!(still.status.as_str(), "pending");
+    assert_eq!(decide(csrf, "approve", id).await, StatusCode::SEE_OTHER);
+    let approved = app.store.get_interaction(1, id).await.unwrap().unwrap();
+    assert_eq!(approved.status.as_str(), "approved");
+
+    let csv = get(&app, "/admin/campaigns/spring/fans.csv", Some(&cookie)).await;
+    assert_eq!(csv.status(), StatusCode::OK);
+    assert!(csv.text().await.unwrap().contains("Ada <script>"));
+    app.cleanup().await;
+}
