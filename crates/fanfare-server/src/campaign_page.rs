@@ -108,10 +108,8 @@ fn parse_range(query: &RangeQuery) -> Result<Range, String> {
     } else {
         Some(parse_day("start", query.from.as_deref())?.unwrap_or(last - Duration::days(29)))
     };
-    if let Some(first) = first {
-        if first > last {
-            return Err("The start date must not be after the end date.".into());
-        }
+    if first.is_some_and(|first| first > last) {
+        return Err("The start date must not be after the end date.".into());
     }
     Ok(Range { first, last })
 }
