@@ -22,14 +22,14 @@ use fanfare_store::{
 };
 use fanfare_store::{
     Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode,
-    HourCounters, KeyedCounters, RollupDeltas, VisitorRow, Webhook, rollup_sql,
-    sqlite_placeholders,
+    RollupDeltas, VisitorRow, Webhook, rollup_sql, sqlite_placeholders,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::types::Json;
 
+mod reports;
 mod rollups;
 mod webhooks;
 
@@ -1058,15 +1058,7 @@ impl Store for SqliteStore {
         campaign_id: i64,
         hours: Range<i64>,
     ) -> Result<Vec<(String, Counters)>, StoreError> {
-        let rows: Vec<KeyedCounters> =
-            sqlx::query_as(&sqlite_placeholders(&rollup_sql::by_channel()))
-                .bind(campaign_id)
-                .bind(hours.start)
-                .bind(hours.end)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
-        Ok(rows.into_iter().map(|r| (r.key, r.counters)).collect())
+        reports::counters_by_channel(&self.pool, campaign_id, hours).await
     }
 
     async fn counters_by_hour(
@@ -1074,14 +1066,7 @@ impl Store for SqliteStore {
         campaign_id: i64,
         hours: Range<i64>,
     ) -> Result<Vec<(i64, Counters)>, StoreError> {
-        let rows: Vec<HourCounters> = sqlx::query_as(&sqlite_placeholders(&rollup_sql::by_hour()))
-            .bind(campaign_id)
-            .bind(hours.start)
-            .bind(hours.end)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)?;
-        Ok(rows.into_iter().map(|r| (r.hour, r.counters)).collect())
+        reports::counters_by_hour(&self.pool, campaign_id, hours).await
     }
 
     async fn dimension_counts(
@@ -1090,14 +1075,7 @@ impl Store for SqliteStore {
         dimension: Dimension,
         hours: Range<i64>,
     ) -> Result<Vec<DimensionCount>, StoreError> {
-        sqlx::query_as(&sqlite_placeholders(rollup_sql::DIMENSION))
-            .bind(campaign_id)
-            .bind(dimension.as_str())
-            .bind(hours.start)
-            .bind(hours.end)
-            .fetch_all(&self.pool)
-            .await
-            .map_err(db_error)
+        reports::dimension_counts(&self.pool, campaign_id, dimension, hours).await
     }
 
     async fn visitors_by_day(
@@ -1107,19 +1085,7 @@ impl Store for SqliteStore {
         from: NaiveDate,
         to: NaiveDate,
     ) -> Result<Vec<(NaiveDate, u64)>, StoreError> {
-        let rows: Vec<(NaiveDate, i64)> =
-            sqlx::query_as(&sqlite_placeholders(rollup_sql::VISITORS_BY_DAY))
-                .bind(campaign_id)
-                .bind(event.as_str())
-                .bind(from)
-                .bind(to)
-                .fetch_all(&self.pool)
-                .await
-                .map_err(db_error)?;
-        Ok(rows
-            .into_iter()
-            .map(|(day, n)| (day, n.unsigned_abs()))
-            .collect())
+        reports::visitors_by_day(&self.pool, campaign_id, event, from, to).await
     }
 
     async fn fan_nodes(&self, campaign_id: i64, after_id: i64) -> Result<Vec<FanNode>, StoreError> {
