@@ -32,6 +32,10 @@ use sqlx::types::Json;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 mod reports;
+
+/// Click batches up to this size keep their prepared statements between batches (a large
+/// batch's text is one of thousands, each cached statement held per connection).
+const CACHED_BATCH: usize = 16;
 mod rollups;
 mod webhooks;
 
@@ -637,7 +641,7 @@ impl Store for PostgresStore {
                 "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) VALUES {}",
                 values_list(chunk.len(), 8, true)
             );
-            let mut insert = sqlx::query(&sql);
+            let mut insert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
             for click in chunk {
                 insert = insert
                     .bind(click.link_id)
@@ -658,7 +662,7 @@ impl Store for PostgresStore {
                  ON CONFLICT DO NOTHING",
                 values_list(chunk.len(), 4, true)
             );
-            let mut insert = sqlx::query(&sql);
+            let mut insert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
             for click in chunk {
                 insert = insert
                     .bind(click.link_id)
@@ -678,7 +682,7 @@ impl Store for PostgresStore {
                  qr_clicks = link_stats.qr_clicks + excluded.qr_clicks",
                 values_list(chunk.len(), 5, true)
             );
-            let mut upsert = sqlx::query(&sql);
+            let mut upsert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
             for (link_id, channel, [clicks, bots, qr]) in chunk {
                 upsert = upsert
                     .bind(link_id)
@@ -692,7 +696,7 @@ impl Store for PostgresStore {
         let rollup = RollupDeltas::of_clicks(clicks);
         for chunk in rollup.clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
             let sql = rollup_sql::clicks(&values_list(chunk.len(), 5, true));
-            let mut upsert = sqlx::query(&sql);
+            let mut upsert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
             for ((campaign_id, hour, channel), [clicks, bots]) in chunk {
                 upsert = upsert
                     .bind(campaign_id)
@@ -705,7 +709,7 @@ impl Store for PostgresStore {
         }
         for chunk in rollup.dimensions.chunks(CLICK_ROWS_PER_STATEMENT) {
             let sql = rollup_sql::click_dimensions(&values_list(chunk.len(), 5, true));
-            let mut upsert = sqlx::query(&sql);
+            let mut upsert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
             for ((campaign_id, hour, dimension, value), clicks) in chunk {
                 upsert = upsert
                     .bind(campaign_id)

@@ -30,6 +30,9 @@ use sqlx::sqlite::{
 use sqlx::types::Json;
 
 mod reports;
+
+/// Click batches up to this size keep their prepared statements between batches.
+const CACHED_BATCH: usize = 16;
 mod rollups;
 mod webhooks;
 
@@ -679,7 +682,10 @@ impl Store for SqliteStore {
             sql.push(';');
         }
         sql.push_str("COMMIT;");
-        let mut query = sqlx::query(&sql);
+        // Only small batches keep their prepared statement: a large batch's text is one of
+        // thousands of compositions, and caching each (up to 100 per connection) would hold
+        // gigabytes of compiled SQL.
+        let mut query = sqlx::query(&sql).persistent(clicks.len() <= CACHED_BATCH);
         for click in clicks {
             query = query
                 .bind(click.link_id)
