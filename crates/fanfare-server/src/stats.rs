@@ -39,6 +39,9 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 /// committed after a later id was read would otherwise stay missing.
 const GRAPH_RELOAD_AFTER: StdDuration = StdDuration::from_secs(600);
 
+/// Windows whose forest figures are kept until a fan joins.
+const MEMO_WINDOWS: usize = 8;
+
 /// The longest time series one request may ask for.
 const MAX_POINTS: i64 = 10_000;
 
@@ -234,6 +237,10 @@ impl Forests {
             return Ok(figures.clone());
         }
         let figures = compute_forest(&forest.nodes, &forest.parent, &seconds);
+        // A few windows at a time (the dashboard's presets): each holds a list of cascades.
+        if forest.memo.len() >= MEMO_WINDOWS {
+            forest.memo.clear();
+        }
         forest.memo.insert(seconds, figures.clone());
         Ok(figures)
     }
@@ -604,7 +611,8 @@ pub struct Series {
     params(("slug" = String, Path, description = "The campaign's slug"), SeriesParams),
     description = "Default window: the last 30 days (day) or 48 hours (hour). Day buckets follow \
         `tz`, built from UTC hours (in a zone offset by a half hour, a day bucket is shifted by that \
-        half hour). Visitors are counted per UTC day, so they only come per day, dated by the UTC day.",
+        half hour). Visitors are counted per UTC day, so they only come per day: each UTC day's count goes \
+        to the bucket that holds its noon.",
     responses(
         (status = 200, body = Series),
         (status = 400, body = ErrorBody),
