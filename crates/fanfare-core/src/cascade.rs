@@ -48,93 +48,102 @@ pub fn cascades(fans: &[CascadeFan]) -> Vec<Cascade> {
         "more fans than a cascade index can hold"
     );
     let ids: Vec<i64> = fans.iter().map(|f| f.id).collect();
-    cascades_of(&ids, &parents(fans))
+    let mut result = cascades_of(&ids, &parents(fans));
+    result.sort_by(largest_first);
+    result
 }
 
-/// [`cascades`] for a caller who already knows each fan's parent: `parent[i]` is the index in
-/// `ids` of fan i's referrer, or [`NO_PARENT`].
+/// The order of [`cascades`]: largest first, then deepest, then oldest root.
+pub fn largest_first(a: &Cascade, b: &Cascade) -> std::cmp::Ordering {
+    b.size
+        .cmp(&a.size)
+        .then(b.depth.cmp(&a.depth))
+        .then(a.root.cmp(&b.root))
+}
+
+/// [`cascades`], in no particular order, for a caller who already knows each fan's parent:
+/// `parent[i]` is the index in `ids` of fan i's referrer, or [`NO_PARENT`].
 pub fn cascades_of(ids: &[i64], parent: &[u32]) -> Vec<Cascade> {
     let n = ids.len();
     assert_eq!(parent.len(), n, "one parent per fan");
     let order = parents_first(parent);
 
-    // Forward: each fan's root and depth, from its parent's.
-    let mut root = vec![NONE; n];
+    // Forward: each fan's cascade (numbered in order of their roots) and depth, from its
+    // parent's. Per-cascade arrays are then as long as the cascades, not the fans.
+    let mut cascade = vec![0u32; n];
     let mut depth = vec![0u32; n];
+    let mut roots: Vec<u32> = Vec::new();
     for &i in &order {
         let i = i as usize;
         match parent[i] {
-            NONE => root[i] = i as u32,
+            NONE => {
+                cascade[i] = roots.len() as u32;
+                roots.push(i as u32);
+            }
             p => {
-                root[i] = root[p as usize];
+                cascade[i] = cascade[p as usize];
                 depth[i] = depth[p as usize] + 1;
             }
         }
     }
     // Backward: subtree sizes, children before their parent.
-    let mut size = vec![1u64; n];
+    let mut size = vec![1u32; n];
     for &i in order.iter().rev() {
         let p = parent[i as usize];
         if p != NONE {
             size[p as usize] += size[i as usize];
         }
     }
-    // Per cascade, kept at its root's index: Σ s(v)(n − s(v)) over non-roots, deepest generation.
-    let mut pairs_distance = vec![0u128; n];
-    let mut deepest = vec![0u32; n];
+    // Per cascade: Σ s(v)(n − s(v)) over non-roots, and the deepest generation.
+    let mut pairs_distance = vec![0u128; roots.len()];
+    let mut deepest = vec![0u32; roots.len()];
     for &i in &order {
-        let (i, r) = (i as usize, root[i as usize] as usize);
-        deepest[r] = deepest[r].max(depth[i]);
+        let i = i as usize;
+        let k = cascade[i] as usize;
+        deepest[k] = deepest[k].max(depth[i]);
         if parent[i] != NONE {
             let s = u128::from(size[i]);
-            pairs_distance[r] += s * (u128::from(size[r]) - s);
+            pairs_distance[k] += s * (u128::from(size[roots[k] as usize]) - s);
         }
     }
     // Fans per generation: each cascade gets a slice of one flat array, one slot per depth.
-    let mut offset = vec![0usize; n];
-    let mut slots = 0;
-    for &i in &order {
-        let i = i as usize;
-        if parent[i] == NONE {
-            offset[i] = slots;
-            slots += deepest[i] as usize + 1;
-        }
+    let mut offset = Vec::with_capacity(roots.len() + 1);
+    offset.push(0usize);
+    for &d in &deepest {
+        offset.push(offset.last().copied().unwrap_or(0) + d as usize + 1);
     }
-    let mut generation = vec![0u64; slots];
+    let mut generation = vec![0u32; offset.last().copied().unwrap_or(0)];
     for &i in &order {
         let i = i as usize;
-        generation[offset[root[i] as usize] + depth[i] as usize] += 1;
+        generation[offset[cascade[i] as usize] + depth[i] as usize] += 1;
     }
 
-    let mut result: Vec<Cascade> = order
+    roots
         .iter()
-        .map(|&i| i as usize)
-        .filter(|&i| parent[i] == NONE)
-        .map(|r| {
-            let size = size[r];
-            let breadth = &generation[offset[r]..=offset[r] + deepest[r] as usize];
+        .enumerate()
+        .map(|(k, &r)| {
+            let size = u64::from(size[r as usize]);
             let structural_virality = if size < 2 {
                 0.0
             } else {
                 // Σ over unordered pairs, divided by their number n(n−1)/2.
-                (2 * pairs_distance[r]) as f64 / (u128::from(size) * u128::from(size - 1)) as f64
+                (2 * pairs_distance[k]) as f64 / (u128::from(size) * u128::from(size - 1)) as f64
             };
             Cascade {
-                root: ids[r],
+                root: ids[r as usize],
                 size,
-                depth: deepest[r],
-                max_breadth: breadth.iter().copied().max().unwrap_or(1),
+                depth: deepest[k],
+                max_breadth: u64::from(
+                    generation[offset[k]..offset[k + 1]]
+                        .iter()
+                        .copied()
+                        .max()
+                        .unwrap_or(1),
+                ),
                 structural_virality,
             }
         })
-        .collect();
-    result.sort_by(|a, b| {
-        b.size
-            .cmp(&a.size)
-            .then(b.depth.cmp(&a.depth))
-            .then(a.root.cmp(&b.root))
-    });
-    result
+        .collect()
 }
 
 /// Each fan's referrer as an index into `fans` (`NONE` for a root or a referrer not among them).

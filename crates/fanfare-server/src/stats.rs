@@ -14,7 +14,7 @@ use std::time::{Duration as StdDuration, Instant};
 use axum::extract::State;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use fanfare_core::cascade::{Cascade, NO_PARENT, cascades_of};
+use fanfare_core::cascade::{Cascade, NO_PARENT, cascades_of, largest_first};
 use fanfare_core::fan::VisitorEvent;
 use fanfare_store::{Counters, Dimension, FanNode, hour_of};
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,9 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 /// A fan list older than this is read again in full: on PostgreSQL a fan whose transaction
 /// committed after a later id was read would otherwise stay missing.
 const GRAPH_RELOAD_AFTER: StdDuration = StdDuration::from_secs(600);
+
+/// Cascades listed at most (the `limit` of `/cascades`).
+const LARGEST_KEPT: usize = 1000;
 
 /// Windows whose forest figures are kept until a fan joins.
 const MEMO_WINDOWS: usize = 8;
@@ -182,18 +185,21 @@ window_of!(SeriesParams, BreakdownParams, CascadeParams);
 /// The forest's figures for one window, kept until a fan joins.
 #[derive(Debug, Clone)]
 struct ForestFigures {
-    cascades: Arc<Vec<Cascade>>,
+    /// The largest cascades (at most [`LARGEST_KEPT`]), largest first.
+    largest: Arc<Vec<Cascade>>,
+    summary: CascadeSummary,
     /// Median seconds from a referrer's join to their referred fans' joins.
     cycle_seconds: Option<f64>,
 }
 
 #[derive(Debug, Default)]
 struct Forest {
-    /// In id order: a referrer always comes before the fans they brought.
-    nodes: Vec<FanNode>,
+    /// In id order: a referrer always comes before the fans they brought. Shared with the
+    /// computation running off the async runtime; new fans are appended once it is done.
+    nodes: Arc<Vec<FanNode>>,
     /// Each node's referrer as an index into `nodes` (`NO_PARENT` for none), found once when
     /// the node arrives.
-    parent: Vec<u32>,
+    parent: Arc<Vec<u32>>,
     loaded_at: Option<Instant>,
     memo: HashMap<Range<i64>, ForestFigures>,
 }
@@ -223,8 +229,8 @@ impl Forests {
             .loaded_at
             .is_none_or(|at| at.elapsed() > GRAPH_RELOAD_AFTER);
         if stale {
-            forest.nodes.clear();
-            forest.parent.clear();
+            forest.nodes = Arc::default();
+            forest.parent = Arc::default();
             forest.loaded_at = Some(Instant::now());
         }
         let last = forest.nodes.last().map_or(0, |n| n.id);
@@ -236,7 +242,12 @@ impl Forests {
         if let Some(figures) = forest.memo.get(&seconds) {
             return Ok(figures.clone());
         }
-        let figures = compute_forest(&forest.nodes, &forest.parent, &seconds);
+        // Tens of milliseconds at a million fans: off the async runtime's threads.
+        let (nodes, parent, window) =
+            (forest.nodes.clone(), forest.parent.clone(), seconds.clone());
+        let figures = tokio::task::spawn_blocking(move || compute_forest(&nodes, &parent, &window))
+            .await
+            .map_err(|e| ApiError::Internal(format!("cascade computation: {e}")))?;
         // A few windows at a time (the dashboard's presets): each holds a list of cascades.
         if forest.memo.len() >= MEMO_WINDOWS {
             forest.memo.clear();
@@ -313,16 +324,19 @@ impl Forests {
 
 impl Forest {
     fn append(&mut self, new: Vec<FanNode>) {
-        self.nodes.reserve(new.len());
-        self.parent.reserve(new.len());
+        // No computation holds them between reports: no copy is made here.
+        let nodes = Arc::make_mut(&mut self.nodes);
+        let parents = Arc::make_mut(&mut self.parent);
+        nodes.reserve(new.len());
+        parents.reserve(new.len());
         for node in new {
             // Referrers joined earlier, so they are already in place (ids increase).
             let parent = node
                 .referrer_id
-                .and_then(|r| self.nodes.binary_search_by_key(&r, |n| n.id).ok())
+                .and_then(|r| nodes.binary_search_by_key(&r, |n| n.id).ok())
                 .map_or(NO_PARENT, |p| p as u32);
-            self.nodes.push(node);
-            self.parent.push(parent);
+            nodes.push(node);
+            parents.push(parent);
         }
     }
 }
@@ -331,9 +345,9 @@ impl Forest {
 /// pick them and renumber their parents, one to build the forest (every array flat).
 fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> ForestFigures {
     let mut renumbered = vec![NO_PARENT; nodes.len()];
-    let mut ids = Vec::new();
-    let mut parents = Vec::new();
-    let mut cycles = Vec::new();
+    let mut ids = Vec::with_capacity(nodes.len());
+    let mut parents = Vec::with_capacity(nodes.len());
+    let mut cycles = Vec::with_capacity(nodes.len());
     for (i, node) in nodes.iter().enumerate() {
         if node.flagged || !seconds.contains(&node.joined_at) {
             continue;
@@ -351,8 +365,31 @@ fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> Fo
             cycles.push(node.joined_at - nodes[p as usize].joined_at);
         }
     }
+    let mut all = cascades_of(&ids, &parents);
+    let (mut multi, mut virality) = (0u64, 0.0);
+    for c in all.iter().filter(|c| c.size >= 2) {
+        multi += 1;
+        virality += c.structural_virality;
+    }
+    let summary = CascadeSummary {
+        count: all.len() as u64,
+        largest: all.iter().map(|c| c.size).max().unwrap_or(0),
+        max_depth: all.iter().map(|c| c.depth).max().unwrap_or(0),
+        mean_structural_virality: if multi == 0 {
+            0.0
+        } else {
+            virality / multi as f64
+        },
+    };
+    // Only the largest are ever listed: no need to sort the hundreds of thousands of others.
+    if all.len() > LARGEST_KEPT {
+        all.select_nth_unstable_by(LARGEST_KEPT, largest_first);
+        all.truncate(LARGEST_KEPT);
+    }
+    all.sort_by(largest_first);
     ForestFigures {
-        cascades: Arc::new(cascades_of(&ids, &parents)),
+        largest: Arc::new(all),
+        summary,
         cycle_seconds: median(&mut cycles),
     }
 }
@@ -394,7 +431,7 @@ pub struct Pillars {
     pub vitality: f64,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
 pub struct CascadeSummary {
     /// Cascades with at least one fan in the window (a fan alone is a cascade of one).
     pub count: u64,
@@ -483,27 +520,35 @@ async fn campaign_stats(
 }
 
 pub(crate) async fn stats(state: &AppState, campaign_id: i64, window: Window) -> ApiResult<Stats> {
+    let (first_day, last_day) = window.days();
+    // The counters and the forest at once: the database works while the forest is computed.
+    let (by_channel, visitors, join_starts, forest) = tokio::try_join!(
+        async {
+            Ok::<_, ApiError>(
+                state
+                    .store
+                    .counters_by_channel(campaign_id, window.hours())
+                    .await?,
+            )
+        },
+        async {
+            Ok(state
+                .store
+                .count_visitor_events(campaign_id, VisitorEvent::View, first_day, last_day)
+                .await?)
+        },
+        async {
+            Ok(state
+                .store
+                .count_visitor_events(campaign_id, VisitorEvent::JoinStarted, first_day, last_day)
+                .await?)
+        },
+        state.forests.figures(state, campaign_id, window.seconds()),
+    )?;
     let mut total = Counters::default();
-    for (_, counters) in state
-        .store
-        .counters_by_channel(campaign_id, window.hours())
-        .await?
-    {
+    for (_, counters) in by_channel {
         total.add(&counters);
     }
-    let (first_day, last_day) = window.days();
-    let visitors = state
-        .store
-        .count_visitor_events(campaign_id, VisitorEvent::View, first_day, last_day)
-        .await?;
-    let join_starts = state
-        .store
-        .count_visitor_events(campaign_id, VisitorEvent::JoinStarted, first_day, last_day)
-        .await?;
-    let forest = state
-        .forests
-        .figures(state, campaign_id, window.seconds())
-        .await?;
 
     let fans = count(total.fans);
     let referred_fans = count(total.referred_fans);
@@ -511,7 +556,6 @@ pub(crate) async fn stats(state: &AppState, campaign_id: i64, window: Window) ->
     let sharers = count(total.sharers);
     let k_factor = ratio(referred_fans, fans);
     let appropriation = ratio(appropriators, fans);
-    let multi: Vec<&Cascade> = forest.cascades.iter().filter(|c| c.size >= 2).collect();
     Ok(Stats {
         from: window.from,
         to: window.to,
@@ -540,16 +584,7 @@ pub(crate) async fn stats(state: &AppState, campaign_id: i64, window: Window) ->
             simplicity: (100.0 * ratio(fans, join_starts)).min(100.0),
             vitality: 100.0 * k_factor.min(1.0),
         },
-        cascades: CascadeSummary {
-            count: forest.cascades.len() as u64,
-            largest: forest.cascades.first().map_or(0, |c| c.size),
-            max_depth: forest.cascades.iter().map(|c| c.depth).max().unwrap_or(0),
-            mean_structural_virality: if multi.is_empty() {
-                0.0
-            } else {
-                multi.iter().map(|c| c.structural_virality).sum::<f64>() / multi.len() as f64
-            },
-        },
+        cascades: forest.summary,
     })
 }
 
@@ -919,7 +954,7 @@ pub(crate) async fn largest_cascades(
         .forests
         .figures(state, campaign_id, window.seconds())
         .await?;
-    let top: Vec<&Cascade> = forest.cascades.iter().take(limit).collect();
+    let top: Vec<&Cascade> = forest.largest.iter().take(limit).collect();
     let roots: Vec<i64> = top.iter().map(|c| c.root).collect();
     let codes: HashMap<i64, Option<String>> =
         state.store.ref_codes(&roots).await?.into_iter().collect();
@@ -970,5 +1005,48 @@ mod tests {
                 "2026-03-29T22:00:00+00:00",
             ]
         );
+    }
+}
+
+#[cfg(test)]
+mod timing {
+    use super::*;
+
+    /// `cargo test --release -p fanfare-server --lib forest_of_a_million -- --ignored --nocapture`
+    #[test]
+    #[ignore = "a timing to read, not a check"]
+    fn forest_of_a_million() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand::rngs::StdRng::seed_from_u64(3);
+        let mut forest = Forest::default();
+        let nodes: Vec<FanNode> = (1..=1_000_000i64)
+            .map(|id| FanNode {
+                id,
+                referrer_id: (id > 1 && rng.random_bool(0.8))
+                    .then(|| id - rng.random_range(1..id.min(50_000))),
+                flagged: rng.random_bool(0.01),
+                joined_at: id * 10,
+            })
+            .collect();
+        let t0 = Instant::now();
+        forest.append(nodes);
+        println!("append: {:?}", t0.elapsed());
+        let ids: Vec<i64> = forest.nodes.iter().map(|n| n.id).collect();
+        let t0 = Instant::now();
+        let all = cascades_of(&ids, &forest.parent);
+        println!("cascades_of alone: {:?} ({})", t0.elapsed(), all.len());
+        let mut cycles: Vec<i64> = forest.nodes.iter().map(|n| n.joined_at % 7919).collect();
+        let t0 = Instant::now();
+        median(&mut cycles);
+        println!("median alone: {:?}", t0.elapsed());
+        for _ in 0..3 {
+            let t0 = Instant::now();
+            let figures = compute_forest(&forest.nodes, &forest.parent, &(0..i64::MAX));
+            println!(
+                "compute: {:?} ({} cascades)",
+                t0.elapsed(),
+                figures.summary.count
+            );
+        }
     }
 }
