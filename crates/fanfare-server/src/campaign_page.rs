@@ -748,13 +748,17 @@ async fn moderate(
         }
     };
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
+    let before = state.store.get_interaction(campaign.id, id).await?;
     let decided = state
         .store
         .moderate_interaction(campaign.id, id, status, None)
         .await?;
+    // Approving an approved creation again is not news.
+    let was_approved = before.is_some_and(|b| b.status == Status::Approved);
     if let Some(creation) = &decided
         && creation.kind == InteractionKind::Creation
         && status == Status::Approved
+        && !was_approved
     {
         crate::webhooks::creation_approved(&state, &campaign, creation).await;
     }

@@ -892,6 +892,7 @@ async fn moderate(
         })
         .transpose()?;
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
+    let before = state.store.get_interaction(campaign.id, id).await?;
     let updated = state
         .store
         .moderate_interaction(campaign.id, id, status, reason.as_deref())
@@ -903,7 +904,9 @@ async fn moderate(
                 campaign.slug
             ),
         })?;
-    if updated.kind == InteractionKind::Creation && status == Status::Approved {
+    // Approving an approved creation again is not news.
+    let was_approved = before.is_some_and(|b| b.status == Status::Approved);
+    if updated.kind == InteractionKind::Creation && status == Status::Approved && !was_approved {
         crate::webhooks::creation_approved(&state, &campaign, &updated).await;
     }
     Ok(ApiJson(updated.into()))

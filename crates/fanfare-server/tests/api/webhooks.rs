@@ -185,6 +185,17 @@ async fn events_are_signed_and_retried_until_delivered(backend: Backend) {
         .await
         .unwrap();
     assert_eq!(approved.status(), StatusCode::OK);
+    // Approved again: not a second event.
+    let again = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/campaigns/hooked/moderation/{}", creation["id"]),
+        )
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(again.status(), StatusCode::OK);
 
     // Four events for /flaky (two failures first, so six posts at least), one for /steady.
     wait_for(&seen, |r| {
