@@ -421,6 +421,7 @@ impl Store for SqliteStore {
 
     async fn erase_fan(&self, fan_id: i64) -> Result<bool, StoreError> {
         let mut tx = self.pool.begin().await.map_err(db_error)?;
+        rollups::cancel_deliveries_of(&mut tx, fan_id).await?;
         let done = sqlx::query(
             "UPDATE fans SET ref_code = NULL, token_hash = NULL, name = NULL, email = NULL, \
              mailbox = NULL, visitor_hash = NULL, erased_at = ? \

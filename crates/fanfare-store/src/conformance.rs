@@ -1598,6 +1598,36 @@ pub async fn webhook_deliveries_are_queued_leased_and_settled(harness: &impl Har
         Some("the receiver answered 500")
     );
 
+    // An erased fan's pending events are not sent: their payloads hold the fan's data.
+    let ada = join(
+        &store,
+        new_fan(campaign, "Ada", Some("ada@example.com"), None),
+    )
+    .await;
+    let code = ada.ref_code.as_ref().expect("code").to_string();
+    let payload = format!("{{\"data\":{{\"ref_code\":\"{code}\",\"email\":\"ada@example.com\"}}}}");
+    store
+        .enqueue_webhook_event(campaign, "fan.joined", &payload, retry_at)
+        .await
+        .expect("enqueue");
+    assert!(store.erase_fan(ada.id).await.expect("erase"));
+    let after_erasure = store
+        .claim_webhook_deliveries(retry_at, retry_at + Duration::seconds(60), 10)
+        .await
+        .expect("claim");
+    assert!(
+        after_erasure.iter().all(|d| !d.payload.contains(&code)),
+        "{after_erasure:?}"
+    );
+    assert!(
+        store
+            .list_webhook_deliveries(all.id, 10)
+            .await
+            .expect("deliveries")
+            .iter()
+            .any(|d| d.last_error.as_deref() == Some("not sent: the fan was erased"))
+    );
+
     // Deleting a webhook takes its deliveries along; another campaign's id does not delete it.
     assert!(!store.delete_webhook(other, all.id).await.expect("delete"));
     assert!(

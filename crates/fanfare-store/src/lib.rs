@@ -1255,6 +1255,25 @@ macro_rules! rollup_writes {
             $crate::map_sqlx_error(error, "value")
         }
 
+        /// Cancels the webhook deliveries not yet sent that carry a fan's ref code, before the
+        /// fan is erased: their payloads hold the fan's name and e-mail.
+        pub async fn cancel_deliveries_of(
+            conn: &mut $conn,
+            fan_id: i64,
+        ) -> Result<(), $crate::StoreError> {
+            sqlx::query(&$placeholders(
+                "UPDATE webhook_deliveries SET payload = '', next_attempt_at = NULL, \
+                 last_error = 'not sent: the fan was erased' \
+                 WHERE next_attempt_at IS NOT NULL \
+                 AND payload LIKE '%\"' || (SELECT ref_code FROM fans WHERE id = $1) || '\"%'",
+            ))
+            .bind(fan_id)
+            .execute(&mut *conn)
+            .await
+            .map(drop)
+            .map_err(rollup_db_error)
+        }
+
         /// Visitor events in one transaction: each day's row, and its count the first time.
         pub async fn visitors(
             conn: &mut $conn,
