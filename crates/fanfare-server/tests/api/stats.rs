@@ -10,6 +10,7 @@ crate::on_both_backends!(
     cascades_match_the_hand_computed_tree,
     stats_match_the_hand_computed_campaign,
     report_queries_reject_bad_windows,
+    reports_agree_with_a_simulated_history,
 );
 
 async fn join(app: &TestApp, name: &str, referrer: Option<&str>, agent: &str) -> String {
@@ -407,4 +408,106 @@ async fn report_queries_reject_bad_windows(app: &mut TestApp) {
         .await
         .unwrap();
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
+}
+
+/// A simulated campaign (the demo's model) written through the store: the report endpoints
+/// agree with what the simulation says it wrote, and with each other.
+async fn reports_agree_with_a_simulated_history(app: &mut TestApp) {
+    use fanfare_server::simulation::{Plan, simulate};
+
+    let created = app
+        .create_campaign(&json!({"slug": "simulated", "kind": "message",
+            "landing_url": "https://www.example.com/"}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let plan = Plan {
+        fans: 300,
+        days: 20,
+        seed: 11,
+        ..Plan::demo()
+    };
+    let slug = fanfare_core::campaign::Slug::parse("simulated").unwrap();
+    let id = app.store.get_campaign(&slug).await.unwrap().unwrap().id;
+    let summary = simulate(&app.store, id, &plan, |_| {}).await.unwrap();
+    assert!(summary.fans > 100 && summary.clicks > 1000, "{summary:?}");
+
+    let stats = app
+        .get_json(
+            app.admin(Method::GET, "/api/v1/campaigns/simulated/stats"),
+            StatusCode::OK,
+        )
+        .await;
+    let n = |key: &str| {
+        stats[key]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{key}: {stats}"))
+    };
+    assert_eq!(n("fans"), summary.fans);
+    assert_eq!(n("clicks") + n("bot_clicks"), summary.clicks);
+    assert_eq!(n("shares"), summary.shares);
+    assert_eq!(n("interactions"), summary.interactions);
+    assert_eq!(n("visitors"), summary.visitors);
+    // Every fan is in one cascade; each fan who was not referred starts one.
+    assert_eq!(
+        stats["cascades"]["count"],
+        summary.fans - n("referred_fans")
+    );
+    let all: Value = app
+        .get_json(
+            app.admin(
+                Method::GET,
+                "/api/v1/campaigns/simulated/cascades?limit=1000",
+            ),
+            StatusCode::OK,
+        )
+        .await;
+    let sizes: u64 = all
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["size"].as_u64().unwrap())
+        .sum();
+    assert_eq!(sizes, summary.fans);
+    // The daily series add up to the totals, and so do the breakdowns.
+    for (metric, total) in [
+        ("fans", n("fans")),
+        ("clicks", n("clicks")),
+        ("shares", n("shares")),
+        ("visitors", n("visitors")),
+    ] {
+        let series = app
+            .get_json(
+                app.admin(
+                    Method::GET,
+                    &format!("/api/v1/campaigns/simulated/timeseries?metric={metric}&from=2000-01-01&tz=America/New_York"),
+                ),
+                StatusCode::OK,
+            )
+            .await;
+        let sum: u64 = series["points"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["value"].as_u64().unwrap())
+            .sum();
+        assert_eq!(sum, total, "{metric}");
+    }
+    for by in ["channel", "device"] {
+        let rows = app
+            .get_json(
+                app.admin(
+                    Method::GET,
+                    &format!("/api/v1/campaigns/simulated/breakdown?by={by}"),
+                ),
+                StatusCode::OK,
+            )
+            .await;
+        let (clicks, fans) = rows.as_array().unwrap().iter().fold((0, 0), |(c, f), r| {
+            (
+                c + r["clicks"].as_u64().unwrap(),
+                f + r["fans"].as_u64().unwrap(),
+            )
+        });
+        assert_eq!((clicks, fans), (n("clicks"), n("fans")), "{by}");
+    }
 }
