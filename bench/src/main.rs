@@ -5,6 +5,7 @@ mod audit;
 mod bare;
 mod common;
 mod crash;
+mod forest;
 mod joins;
 mod redirect;
 mod reports;
@@ -35,6 +36,8 @@ enum Command {
     Audit(audit::AuditArgs),
     /// Loads a million fans and ten million clicks, then times the report endpoints.
     Reports(reports::ReportArgs),
+    /// The cascade computation alone on a synthetic million-fan forest.
+    Forest(forest::ForestArgs),
 }
 
 #[tokio::main]
@@ -47,5 +50,6 @@ async fn main() -> anyhow::Result<()> {
         Command::AuditCorpus(args) => audit::corpus(args),
         Command::Audit(args) => audit::run(args),
         Command::Reports(args) => reports::run(args).await,
+        Command::Forest(args) => forest::run(args),
     }
 }
