@@ -466,44 +466,43 @@ pub fn hour_of(at: DateTime<Utc>) -> i64 {
     at.timestamp().div_euclid(3600)
 }
 
+/// (campaign, hour, channel): a row of `campaign_hours`.
+pub type ChannelKey = (i64, i64, &'static str);
+
 /// (campaign, hour, dimension, value): a row of `campaign_hour_dimensions`.
-pub type DimensionKey = (i64, i64, &'static str, String);
+pub type DimensionKey<'a> = (i64, i64, &'static str, &'a str);
 
 /// A rollup row's key and its increments, gathered in memory so that a batch of writes updates
 /// each counter row once.
 #[derive(Debug, Default)]
-pub struct RollupDeltas {
+pub struct RollupDeltas<'a> {
     /// (campaign, hour, channel) → [human clicks, bot clicks]
-    pub clicks: Vec<((i64, i64, String), [i64; 2])>,
+    pub clicks: Vec<(ChannelKey, [i64; 2])>,
     /// (campaign, hour, dimension, value) → human clicks
-    pub dimensions: Vec<(DimensionKey, i64)>,
+    pub dimensions: Vec<(DimensionKey<'a>, i64)>,
 }
 
-impl RollupDeltas {
+impl<'a> RollupDeltas<'a> {
     /// The counters a batch of clicks adds to (each with its campaign).
-    pub fn of_clicks(clicks: &[NewClick]) -> Self {
-        let mut by_channel: std::collections::BTreeMap<(i64, i64, String), [i64; 2]> =
+    /// Borrows the batch's strings: nothing is allocated per click on the writer's path.
+    pub fn of_clicks(clicks: &'a [NewClick]) -> Self {
+        let mut by_channel: std::collections::BTreeMap<ChannelKey, [i64; 2]> = Default::default();
+        let mut by_dimension: std::collections::BTreeMap<DimensionKey<'a>, i64> =
             Default::default();
-        let mut by_dimension: std::collections::BTreeMap<DimensionKey, i64> = Default::default();
         for click in clicks {
             let hour = hour_of(click.at);
             let human = click.agent == Agent::Human;
             let counts = by_channel
-                .entry((click.campaign_id, hour, click.channel.as_str().to_owned()))
+                .entry((click.campaign_id, hour, click.channel.as_str()))
                 .or_default();
             counts[usize::from(!human)] += 1;
             if human {
                 *by_dimension
-                    .entry((
-                        click.campaign_id,
-                        hour,
-                        "device",
-                        click.device.as_str().to_owned(),
-                    ))
+                    .entry((click.campaign_id, hour, "device", click.device.as_str()))
                     .or_default() += 1;
                 if let Some(host) = &click.referrer_host {
                     *by_dimension
-                        .entry((click.campaign_id, hour, "referrer", host.clone()))
+                        .entry((click.campaign_id, hour, "referrer", host.as_str()))
                         .or_default() += 1;
                 }
             }
