@@ -2,15 +2,16 @@
 //! writer task drains it and commits each batch in a single transaction (raw rows and counters);
 //! a handler answers its `302` only once its batch is committed (group commit). So an answered
 //! click survives `kill -9`, and a thousand concurrent clicks cost a handful of transactions,
-//! not a thousand.
+//! not a thousand. A backend that can commit on a thread of its own (SQLite, called directly)
+//! gets the writer on a dedicated thread; the others get it as a task on the async runtime.
 //!
 //! Overload is explicit: when the queue stays full for [`OVERLOAD_WAIT`], the click is refused
 //! with `503` and counted, never dropped silently.
 
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
-use fanfare_store::{DynStore, NewClick};
+use fanfare_store::{BlockingClickWriter, DynStore, NewClick, StoreError};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
@@ -43,7 +44,26 @@ impl ClickPipeline {
     /// commits what is left and stops.
     pub fn start(store: DynStore, capacity: usize, metrics: Arc<Metrics>) -> Self {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
-        let writer = tokio::spawn(write_batches(store, receiver, metrics));
+        let writer = match store.blocking_click_writer() {
+            Some(direct) => {
+                let (done, finished) = oneshot::channel::<()>();
+                let thread = std::thread::Builder::new()
+                    .name("fanfare-clicks".into())
+                    .spawn(move || {
+                        write_batches_on_thread(direct.as_ref(), receiver, &metrics);
+                        let _ = done.send(());
+                    });
+                if let Err(e) = thread {
+                    // The queue's receiver went with the thread: every click is refused (503)
+                    // rather than answered without being stored.
+                    tracing::error!(error = %e, "cannot start the click writer's thread");
+                }
+                tokio::spawn(async move {
+                    let _ = finished.await;
+                })
+            }
+            None => tokio::spawn(write_batches(store, receiver, metrics)),
+        };
         Self {
             queue,
             writer: Arc::new(Mutex::new(Some(writer))),
@@ -53,10 +73,18 @@ impl ClickPipeline {
     /// Queues a click and waits until it is durable.
     pub async fn record(&self, click: NewClick) -> Result<(), ClickRefused> {
         let (ack, committed) = oneshot::channel();
-        match tokio::time::timeout(OVERLOAD_WAIT, self.queue.send((click, ack))).await {
-            Ok(Ok(())) => {}
-            // Timed out, or the writer is gone (shutting down): either way, not recorded.
-            Ok(Err(_)) | Err(_) => return Err(ClickRefused::Overloaded),
+        // The queue has room almost always: only a full one arms the overload timer.
+        match self.queue.try_send((click, ack)) {
+            Ok(()) => {}
+            Err(mpsc::error::TrySendError::Full(item)) => {
+                match tokio::time::timeout(OVERLOAD_WAIT, self.queue.send(item)).await {
+                    Ok(Ok(())) => {}
+                    // Timed out, or the writer is gone: either way, not recorded.
+                    Ok(Err(_)) | Err(_) => return Err(ClickRefused::Overloaded),
+                }
+            }
+            // The writer is gone (shutting down).
+            Err(mpsc::error::TrySendError::Closed(_)) => return Err(ClickRefused::Overloaded),
         }
         match committed.await {
             Ok(true) => Ok(()),
@@ -70,39 +98,77 @@ impl ClickPipeline {
     }
 }
 
+/// A batch being gathered: the clicks and who waits for each.
+struct Batch {
+    clicks: Vec<NewClick>,
+    acks: Vec<Ack>,
+}
+
+impl Batch {
+    fn new() -> Self {
+        Self {
+            clicks: Vec::with_capacity(MAX_BATCH),
+            acks: Vec::with_capacity(MAX_BATCH),
+        }
+    }
+
+    /// Adds `first`, then everything already waiting: nothing waits for more to come.
+    fn gather(&mut self, first: (NewClick, Ack), receiver: &mut mpsc::Receiver<(NewClick, Ack)>) {
+        let mut next = Some(first);
+        while let Some((click, ack)) = next {
+            self.clicks.push(click);
+            self.acks.push(ack);
+            next = if self.clicks.len() < MAX_BATCH {
+                receiver.try_recv().ok()
+            } else {
+                None
+            };
+        }
+    }
+
+    /// Tells every waiting handler how its click fared, and empties the batch.
+    fn settle(&mut self, outcome: Result<(), StoreError>, started: Instant, metrics: &Metrics) {
+        let committed = match outcome {
+            Ok(()) => true,
+            Err(e) => {
+                tracing::error!(error = %e, clicks = self.clicks.len(), "a batch of clicks could not be stored");
+                false
+            }
+        };
+        metrics.observe_click_batch(&self.clicks, committed, started.elapsed());
+        for ack in self.acks.drain(..) {
+            // The handler may have gone (client hung up): the click is stored all the same.
+            let _ = ack.send(committed);
+        }
+        self.clicks.clear();
+    }
+}
+
 async fn write_batches(
     store: DynStore,
     mut receiver: mpsc::Receiver<(NewClick, Ack)>,
     metrics: Arc<Metrics>,
 ) {
-    let mut clicks = Vec::with_capacity(MAX_BATCH);
-    let mut acks = Vec::with_capacity(MAX_BATCH);
-    while let Some((click, ack)) = receiver.recv().await {
-        clicks.push(click);
-        acks.push(ack);
-        // Everything already waiting joins this transaction; nothing waits for more to come.
-        while clicks.len() < MAX_BATCH {
-            match receiver.try_recv() {
-                Ok((click, ack)) => {
-                    clicks.push(click);
-                    acks.push(ack);
-                }
-                Err(_) => break,
-            }
-        }
-        let started = std::time::Instant::now();
-        let committed = match store.record_clicks(&clicks).await {
-            Ok(()) => true,
-            Err(e) => {
-                tracing::error!(error = %e, clicks = clicks.len(), "a batch of clicks could not be stored");
-                false
-            }
-        };
-        metrics.observe_click_batch(&clicks, committed, started.elapsed());
-        for ack in acks.drain(..) {
-            // The handler may have gone (client hung up): the click is stored all the same.
-            let _ = ack.send(committed);
-        }
-        clicks.clear();
+    let mut batch = Batch::new();
+    while let Some(first) = receiver.recv().await {
+        batch.gather(first, &mut receiver);
+        let started = Instant::now();
+        let outcome = store.record_clicks(&batch.clicks).await;
+        batch.settle(outcome, started, &metrics);
+    }
+}
+
+/// The same loop on a thread of its own, for a backend that commits by blocking.
+fn write_batches_on_thread(
+    writer: &dyn BlockingClickWriter,
+    mut receiver: mpsc::Receiver<(NewClick, Ack)>,
+    metrics: &Metrics,
+) {
+    let mut batch = Batch::new();
+    while let Some(first) = receiver.blocking_recv() {
+        batch.gather(first, &mut receiver);
+        let started = Instant::now();
+        let outcome = writer.write_clicks(&batch.clicks);
+        batch.settle(outcome, started, metrics);
     }
 }

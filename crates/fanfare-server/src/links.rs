@@ -7,11 +7,13 @@
 //! redirect.
 
 use std::collections::BTreeMap;
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::extract::{FromRequestParts, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use fanfare_core::campaign::{Campaign, WebUrl};
@@ -43,7 +45,42 @@ const CACHE_TTL: Duration = Duration::from_secs(60);
 /// query).
 #[derive(Debug)]
 pub struct LinkCache {
-    entries: quick_cache::sync::Cache<String, (Instant, Option<LinkTarget>)>,
+    entries: quick_cache::sync::Cache<String, (Instant, Option<Arc<CachedLink>>)>,
+}
+
+/// A link as the redirect needs it: its target, and the `Location` of each channel's redirect,
+/// built at that channel's first click (parsing the target and encoding the tracking tags on
+/// every click cost more than the rest of the handler's own work).
+#[derive(Debug)]
+pub struct CachedLink {
+    pub target: LinkTarget,
+    locations: [OnceLock<Option<HeaderValue>>; Channel::ALL.len()],
+}
+
+impl CachedLink {
+    fn new(target: LinkTarget) -> Self {
+        Self {
+            target,
+            locations: std::array::from_fn(|_| OnceLock::new()),
+        }
+    }
+
+    /// The redirect's target with the tracking tags; `None` if the stored target is not a URL.
+    fn location(&self, channel: Channel) -> Option<&HeaderValue> {
+        self.locations[channel as usize]
+            .get_or_init(|| {
+                let url = url::Url::parse(&self.target.target_url).ok()?;
+                let target = &self.target;
+                let location = tracked_url(
+                    &url,
+                    channel,
+                    &target.campaign_slug,
+                    target.ref_code.as_deref(),
+                );
+                HeaderValue::from_str(location.as_str()).ok()
+            })
+            .as_ref()
+    }
 }
 
 impl LinkCache {
@@ -53,16 +90,20 @@ impl LinkCache {
         }
     }
 
-    async fn get(&self, state: &AppState, key: &LinkKey) -> ApiResult<Option<LinkTarget>> {
-        if let Some((loaded, target)) = self.entries.get(key.as_str())
+    async fn get(&self, state: &AppState, key: &LinkKey) -> ApiResult<Option<Arc<CachedLink>>> {
+        if let Some((loaded, link)) = self.entries.get(key.as_str())
             && loaded.elapsed() < CACHE_TTL
         {
-            return Ok(target);
+            return Ok(link);
         }
-        let target = state.store.find_link(key).await?;
+        let link = state
+            .store
+            .find_link(key)
+            .await?
+            .map(|target| Arc::new(CachedLink::new(target)));
         self.entries
-            .insert(key.as_str().to_owned(), (Instant::now(), target.clone()));
-        Ok(target)
+            .insert(key.as_str().to_owned(), (Instant::now(), link.clone()));
+        Ok(link)
     }
 
     /// Forgets what this node knows of a link or a campaign's links, after a change here.
@@ -71,8 +112,10 @@ impl LinkCache {
     }
 
     pub fn forget_campaign(&self, campaign_id: i64) {
-        self.entries
-            .retain(|_, (_, target)| target.as_ref().is_none_or(|t| t.campaign_id != campaign_id));
+        self.entries.retain(|_, (_, link)| {
+            link.as_ref()
+                .is_none_or(|l| l.target.campaign_id != campaign_id)
+        });
     }
 }
 
@@ -179,7 +222,7 @@ fn not_found_page() -> Response {
 async fn resolve(
     state: &AppState,
     code: &str,
-) -> ApiResult<Option<(LinkKey, Channel, LinkTarget)>> {
+) -> ApiResult<Option<(LinkKey, Channel, Arc<CachedLink>)>> {
     let Some((key, channel)) = parse_short_code(code) else {
         return Ok(None);
     };
@@ -187,12 +230,26 @@ async fn resolve(
         .links
         .get(state, &key)
         .await?
-        .filter(|target| !target.disabled)
-        .map(|target| (key, channel, target)))
+        .filter(|link| !link.target.disabled)
+        .map(|link| (key, channel, link)))
 }
 
-fn referrer_host(headers: &HeaderMap) -> Option<String> {
-    url_host(headers.get(header::REFERER)?.to_str().ok()?)
+/// The host of the page the click came from (its `Referer`), if it is an http(s) URL.
+#[derive(Debug)]
+pub struct ReferrerHost(Option<String>);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReferrerHost {
+    type Rejection = std::convert::Infallible;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        Ok(Self(
+            parts
+                .headers
+                .get(header::REFERER)
+                .and_then(|value| value.to_str().ok())
+                .and_then(url_host),
+        ))
+    }
 }
 
 /// The host of an http(s) URL, for referrer breakdowns; `None` for anything else.
@@ -216,23 +273,21 @@ pub(crate) fn url_host(value: &str) -> Option<String> {
 async fn redirect(
     State(state): State<AppState>,
     method: Method,
-    headers: HeaderMap,
+    ReferrerHost(referrer_host): ReferrerHost,
     client: Client,
     ApiPath(code): ApiPath<String>,
 ) -> ApiResult<Response> {
-    let Some((_, channel, target)) = resolve(&state, &code).await? else {
+    let Some((_, channel, link)) = resolve(&state, &code).await? else {
         return Ok(not_found_page());
     };
-    let Ok(target_url) = url::Url::parse(&target.target_url) else {
-        tracing::error!(link = target.link_id, "a stored link target is not a URL");
+    let Some(location) = link.location(channel) else {
+        tracing::error!(
+            link = link.target.link_id,
+            "a stored link target is not a URL"
+        );
         return Ok(not_found_page());
     };
-    let location = tracked_url(
-        &target_url,
-        channel,
-        &target.campaign_slug,
-        target.ref_code.as_deref(),
-    );
+    let target = &link.target;
     let agent = state.agents.classify(&method, &client.user_agent);
     let click = NewClick {
         link_id: target.link_id,
@@ -245,7 +300,7 @@ async fn redirect(
             .await?,
         agent,
         qr: channel == Channel::Qr,
-        referrer_host: referrer_host(&headers),
+        referrer_host,
         device: Device::from_user_agent(&client.user_agent),
     };
     state.clicks.record(click).await.map_err(|refused| {
@@ -254,12 +309,10 @@ async fn redirect(
         }
         ApiError::Busy
     })?;
-    let location = HeaderValue::from_str(location.as_str())
-        .map_err(|e| ApiError::Internal(format!("redirect location: {e}")))?;
     Ok((
         StatusCode::FOUND,
         [
-            (header::LOCATION, location),
+            (header::LOCATION, location.clone()),
             // A cached redirect is a click nobody counts.
             (header::CACHE_CONTROL, HeaderValue::from_static("no-store")),
             (X_ROBOTS_TAG, HeaderValue::from_static("noindex")),
@@ -309,9 +362,10 @@ async fn share(
     ApiPath(code): ApiPath<String>,
     ApiQuery(params): ApiQuery<ShareParams>,
 ) -> ApiResult<Response> {
-    let Some((key, channel, target)) = resolve(&state, &code).await? else {
+    let Some((key, channel, link)) = resolve(&state, &code).await? else {
         return Ok(not_found_page());
     };
+    let target = &link.target;
     let slug = parse_slug_path(&target.campaign_slug)?;
     let campaign = find(&state, &slug).await?;
     state

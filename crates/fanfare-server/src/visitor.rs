@@ -12,7 +12,6 @@ use chrono::{NaiveDate, Utc};
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-use tokio::sync::RwLock;
 
 use crate::AppState;
 use crate::error::{ApiError, ApiResult};
@@ -71,10 +70,11 @@ fn parse_ip(value: &str) -> Option<IpAddr> {
         .or_else(|| value.parse::<SocketAddr>().ok().map(|s| s.ip()))
 }
 
-/// Today's salt, cached; asked of the database once a day per process.
+/// Today's salt, cached as a keyed HMAC (asked of the database once a day per process); each
+/// hash starts from a copy of it instead of keying a new one.
 #[derive(Debug, Default)]
 pub struct VisitorHasher {
-    salt: RwLock<Option<(NaiveDate, Vec<u8>)>>,
+    keyed: std::sync::RwLock<Option<(NaiveDate, Hmac<Sha256>)>>,
 }
 
 impl VisitorHasher {
@@ -85,9 +85,10 @@ impl VisitorHasher {
         campaign_id: i64,
     ) -> ApiResult<String> {
         let today = Utc::now().date_naive();
-        let salt = self.salt_for(state, today).await?;
-        let mut mac = Hmac::<Sha256>::new_from_slice(&salt)
-            .map_err(|e| ApiError::Internal(format!("visitor salt: {e}")))?;
+        let mut mac = match self.cached(today) {
+            Some(mac) => mac,
+            None => self.key_for(state, today).await?,
+        };
         // Separators keep ("1.2.3.4", "5agent") apart from ("1.2.3.45", "agent").
         mac.update(client.ip.to_string().as_bytes());
         mac.update(b"\0");
@@ -96,21 +97,42 @@ impl VisitorHasher {
         mac.update(&campaign_id.to_be_bytes());
         let digest = mac.finalize().into_bytes();
         // 128 bits: collisions among a day's visitors of one campaign are out of reach.
-        Ok(digest[..16].iter().map(|b| format!("{b:02x}")).collect())
+        Ok(hex(&digest[..16]))
     }
 
-    async fn salt_for(&self, state: &AppState, day: NaiveDate) -> ApiResult<Vec<u8>> {
-        if let Some((cached_day, salt)) = self.salt.read().await.as_ref()
-            && *cached_day == day
-        {
-            return Ok(salt.clone());
-        }
+    fn cached(&self, day: NaiveDate) -> Option<Hmac<Sha256>> {
+        let keyed = self
+            .keyed
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        keyed
+            .as_ref()
+            .filter(|(cached_day, _)| *cached_day == day)
+            .map(|(_, mac)| mac.clone())
+    }
+
+    async fn key_for(&self, state: &AppState, day: NaiveDate) -> ApiResult<Hmac<Sha256>> {
         let mut candidate = [0u8; 32];
         rand::rng().fill_bytes(&mut candidate);
         let salt = state.store.visitor_salt(day, &candidate).await?;
-        *self.salt.write().await = Some((day, salt.clone()));
-        Ok(salt)
+        let mac = Hmac::<Sha256>::new_from_slice(&salt)
+            .map_err(|e| ApiError::Internal(format!("visitor salt: {e}")))?;
+        *self
+            .keyed
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((day, mac.clone()));
+        Ok(mac)
     }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut out = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        out.push(char::from(DIGITS[usize::from(byte >> 4)]));
+        out.push(char::from(DIGITS[usize::from(byte & 0x0f)]));
+    }
+    out
 }
 
 #[cfg(test)]
@@ -126,6 +148,12 @@ mod tests {
             );
         }
         map
+    }
+
+    #[test]
+    fn hashes_are_lowercase_hex() {
+        assert_eq!(hex(&[0x00, 0x0f, 0xa5, 0xff]), "000fa5ff");
+        assert_eq!(hex(&[]), "");
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use std::ops::Range;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -12,27 +13,29 @@ use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, Status};
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
-use fanfare_core::link::{Agent, Channel, LinkKey};
+use fanfare_core::link::{Channel, LinkKey};
 use fanfare_store::{
-    API_KEY_COLUMNS, AdminSession, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT,
-    GraphFan, INTERACTION_SELECT, Interaction, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord,
-    LinkReport, LinkTarget, MilestoneRecord, NewClick, NewFan, NewInteraction, Page, Store,
-    StoreError, StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction,
-    StoredLink, StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, values_list,
+    API_KEY_COLUMNS, AdminSession, BlockingClickWriter, CAMPAIGN_COLUMNS, FAN_SELECT, GraphFan,
+    INTERACTION_SELECT, Interaction, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord, LinkReport,
+    LinkTarget, MilestoneRecord, NewClick, NewFan, NewInteraction, Page, Store, StoreError,
+    StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction, StoredLink,
+    StoredLinkTarget, link_report, map_sqlx_error, now,
 };
 use fanfare_store::{
-    Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode,
-    RollupDeltas, VisitorRow, Webhook, rollup_sql, sqlite_placeholders,
+    Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode, VisitorRow,
+    Webhook, rollup_sql, sqlite_placeholders,
 };
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 use sqlx::types::Json;
 
-mod reports;
+use crate::checkpoint::Checkpointer;
+use crate::clicks::SqliteClickWriter;
 
-/// Click batches up to this size keep their prepared statements between batches.
-const CACHED_BATCH: usize = 16;
+mod checkpoint;
+mod clicks;
+mod reports;
 mod rollups;
 mod webhooks;
 
@@ -41,6 +44,8 @@ static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     pool: SqlitePool,
+    clicks: Arc<SqliteClickWriter>,
+    checkpointer: Arc<Checkpointer>,
 }
 
 impl SqliteStore {
@@ -60,7 +65,8 @@ impl SqliteStore {
             // click writer and link lookups touch stay in memory instead of being read again.
             .pragma("cache_size", "-16384")
             .busy_timeout(Duration::from_secs(5));
-        let path = options.get_filename().display().to_string();
+        let file = options.get_filename().to_owned();
+        let path = file.display().to_string();
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
             .acquire_timeout(Duration::from_secs(5))
@@ -74,8 +80,14 @@ impl SqliteStore {
             .run(&pool)
             .await
             .map_err(|e| format!("cannot migrate the SQLite database {path:?}: {e}"))?;
+        let clicks = Arc::new(SqliteClickWriter::open(&file)?);
+        let checkpointer = Arc::new(Checkpointer::start(&file)?);
         tracing::debug!(%path, "SQLite database ready");
-        Ok(Self { pool })
+        Ok(Self {
+            pool,
+            clicks,
+            checkpointer,
+        })
     }
 }
 
@@ -98,6 +110,10 @@ impl Store for SqliteStore {
     }
 
     async fn close(&self) {
+        let clicks = Arc::clone(&self.clicks);
+        // Waits for a batch in progress: not on the async runtime's threads.
+        let _ = tokio::task::spawn_blocking(move || clicks.close()).await;
+        self.checkpointer.close();
         self.pool.close().await;
     }
 
@@ -641,101 +657,15 @@ impl Store for SqliteStore {
     }
 
     async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError> {
-        // One round trip to SQLite per batch, whatever its size: the transaction, the raw
-        // clicks, the day's visitors (unique clicks are their count) and the counters travel as
-        // one multi-statement query, parameters in order.
-        let humans: Vec<&NewClick> = clicks.iter().filter(|c| c.agent == Agent::Human).collect();
-        let deltas = click_deltas(clicks);
-        let mut sql = String::from("BEGIN IMMEDIATE;");
-        for chunk in clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
-            sql.push_str(&format!(
-                "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) VALUES {};",
-                values_list(chunk.len(), 8, false)
-            ));
-        }
-        for chunk in humans.chunks(CLICK_ROWS_PER_STATEMENT) {
-            sql.push_str(&format!(
-                "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) VALUES {} ON CONFLICT DO NOTHING;",
-                values_list(chunk.len(), 4, false)
-            ));
-        }
-        for chunk in deltas.chunks(CLICK_ROWS_PER_STATEMENT) {
-            sql.push_str(&format!(
-                "INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) VALUES {} \
-                 ON CONFLICT (link_id, channel) DO UPDATE SET \
-                 clicks = link_stats.clicks + excluded.clicks, \
-                 bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
-                 qr_clicks = link_stats.qr_clicks + excluded.qr_clicks;",
-                values_list(chunk.len(), 5, false)
-            ));
-        }
-        let rollup = RollupDeltas::of_clicks(clicks);
-        for chunk in rollup.clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
-            sql.push_str(&rollup_sql::clicks(&values_list(chunk.len(), 5, false)));
-            sql.push(';');
-        }
-        for chunk in rollup.dimensions.chunks(CLICK_ROWS_PER_STATEMENT) {
-            sql.push_str(&rollup_sql::click_dimensions(&values_list(
-                chunk.len(),
-                5,
-                false,
-            )));
-            sql.push(';');
-        }
-        sql.push_str("COMMIT;");
-        // Only small batches keep their prepared statement: a large batch's text is one of
-        // thousands of compositions, and caching each (up to 100 per connection) would hold
-        // gigabytes of compiled SQL.
-        let mut query = sqlx::query(&sql).persistent(clicks.len() <= CACHED_BATCH);
-        for click in clicks {
-            query = query
-                .bind(click.link_id)
-                .bind(click.channel.as_str())
-                .bind(click.at)
-                .bind(&click.visitor_hash)
-                .bind(click.agent.as_str())
-                .bind(click.qr)
-                .bind(click.referrer_host.as_deref())
-                .bind(click.device.as_str());
-        }
-        for click in &humans {
-            query = query
-                .bind(click.link_id)
-                .bind(click.channel.as_str())
-                .bind(click.at.date_naive())
-                .bind(&click.visitor_hash);
-        }
-        for (link_id, channel, [clicks, bots, qr]) in &deltas {
-            query = query
-                .bind(link_id)
-                .bind(channel.as_str())
-                .bind(clicks)
-                .bind(bots)
-                .bind(qr);
-        }
-        for ((campaign_id, hour, channel), [clicks, bots]) in &rollup.clicks {
-            query = query
-                .bind(campaign_id)
-                .bind(hour)
-                .bind(channel)
-                .bind(clicks)
-                .bind(bots);
-        }
-        for ((campaign_id, hour, dimension, value), clicks) in &rollup.dimensions {
-            query = query
-                .bind(campaign_id)
-                .bind(hour)
-                .bind(*dimension)
-                .bind(value)
-                .bind(clicks);
-        }
-        let mut conn = self.pool.acquire().await.map_err(db_error)?;
-        if let Err(e) = query.execute(&mut *conn).await {
-            // The batch failed part-way: end its transaction before the connection is reused.
-            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-            return Err(db_error(e));
-        }
-        Ok(())
+        let writer = Arc::clone(&self.clicks);
+        let clicks = clicks.to_vec();
+        tokio::task::spawn_blocking(move || writer.write_clicks(&clicks))
+            .await
+            .map_err(|e| StoreError::Database(format!("the click writer stopped: {e}")))?
+    }
+
+    fn blocking_click_writer(&self) -> Option<Arc<dyn BlockingClickWriter>> {
+        Some(Arc::clone(&self.clicks) as Arc<dyn BlockingClickWriter>)
     }
 
     async fn record_share(

@@ -209,6 +209,14 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a batch of clicks and their counters in one transaction.
     async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError>;
 
+    /// The backend's click writer that runs on a thread of its own, if it has one: the click
+    /// pipeline then commits batches there instead of through `record_clicks` on the async
+    /// runtime (an embedded database answers faster when called directly than through a
+    /// driver's worker thread).
+    fn blocking_click_writer(&self) -> Option<std::sync::Arc<dyn BlockingClickWriter>> {
+        None
+    }
+
     /// Stores a share (someone opened a network's share dialog through a link).
     async fn record_share(
         &self,
@@ -661,6 +669,12 @@ pub struct NewClick {
     pub qr: bool,
     pub referrer_host: Option<String>,
     pub device: Device,
+}
+
+/// Commits batches of clicks, blocking the calling thread (see
+/// [`Store::blocking_click_writer`]); same contract as [`Store::record_clicks`].
+pub trait BlockingClickWriter: Send + Sync {
+    fn write_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError>;
 }
 
 /// Counters of one link on one channel.
