@@ -209,6 +209,10 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
     let hot = wrk(&base, &hot_codes, &args, args.seconds).await?;
     let cold = wrk(&base, &all_codes, &args, args.seconds).await?;
     let rss = peak_rss_mb(pid);
+    // The WAL file keeps its largest size: it shows whether checkpoints kept up under load.
+    let wal_mb = std::fs::metadata(dir.path().join("fanfare.db-wal"))
+        .map(|m| m.len() as f64 / 1_048_576.0)
+        .ok();
     let metrics = reqwest::get(format!("{base}/metrics"))
         .await?
         .text()
@@ -287,6 +291,9 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
         cold.per_second / baseline.per_second
     );
     println!("peak RSS of fanfare serve: {rss:.1} MB");
+    if let Some(wal_mb) = wal_mb {
+        println!("SQLite WAL file after the runs: {wal_mb:.1} MB");
+    }
     println!(
         "click writer: {batches:.0} batches, {mean_batch:.1} clicks per batch on average, busy {:.0} % of the time",
         writer_busy * 100.0
