@@ -205,14 +205,20 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
     drop(keys);
 
     let pid = server.id().context("server pid")?;
+    // The WAL file keeps its largest size: whether it grew during the runs shows whether
+    // checkpoints kept up with the clicks.
+    let wal = dir.path().join("fanfare.db-wal");
+    let wal_mb = || {
+        std::fs::metadata(&wal)
+            .map(|m| m.len() as f64 / 1_048_576.0)
+            .ok()
+    };
+    let wal_mb_before = wal_mb();
     let warm = wrk(&base, &hot_codes, &args, 2).await?;
     let hot = wrk(&base, &hot_codes, &args, args.seconds).await?;
     let cold = wrk(&base, &all_codes, &args, args.seconds).await?;
     let rss = peak_rss_mb(pid);
-    // The WAL file keeps its largest size: it shows whether checkpoints kept up under load.
-    let wal_mb = std::fs::metadata(dir.path().join("fanfare.db-wal"))
-        .map(|m| m.len() as f64 / 1_048_576.0)
-        .ok();
+    let wal_mb_after = wal_mb();
     let metrics = reqwest::get(format!("{base}/metrics"))
         .await?
         .text()
@@ -291,8 +297,8 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
         cold.per_second / baseline.per_second
     );
     println!("peak RSS of fanfare serve: {rss:.1} MB");
-    if let Some(wal_mb) = wal_mb {
-        println!("SQLite WAL file after the runs: {wal_mb:.1} MB");
+    if let (Some(before), Some(after)) = (wal_mb_before, wal_mb_after) {
+        println!("SQLite WAL file: {before:.1} MB before the runs, {after:.1} MB after");
     }
     println!(
         "click writer: {batches:.0} batches, {mean_batch:.1} clicks per batch on average, busy {:.0} % of the time",

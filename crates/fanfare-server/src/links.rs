@@ -7,7 +7,7 @@
 //! redirect.
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
@@ -41,45 +41,35 @@ const X_ROBOTS_TAG: header::HeaderName = header::HeaderName::from_static("x-robo
 /// landing URL) reach this node within this time.
 const CACHE_TTL: Duration = Duration::from_secs(60);
 
-/// A bounded cache of link targets, unknown keys included (so random codes do not each cost a
-/// query).
+/// A bounded cache of short codes (a link on one channel), unknown ones included (so random
+/// codes do not each cost a query).
 #[derive(Debug)]
 pub struct LinkCache {
     entries: quick_cache::sync::Cache<String, (Instant, Option<Arc<CachedLink>>)>,
 }
 
-/// A link as the redirect needs it: its target, and the `Location` of each channel's redirect,
-/// built at that channel's first click (parsing the target and encoding the tracking tags on
-/// every click cost more than the rest of the handler's own work).
+/// A code as the redirect needs it: its link's target, and the redirect's `Location` built once
+/// (parsing the target and encoding the tracking tags on every click cost more than the rest
+/// of the handler's own work).
 #[derive(Debug)]
 pub struct CachedLink {
     pub target: LinkTarget,
-    locations: [OnceLock<Option<HeaderValue>>; Channel::ALL.len()],
+    /// `None` if the stored target is not a URL.
+    location: Option<HeaderValue>,
 }
 
 impl CachedLink {
-    fn new(target: LinkTarget) -> Self {
-        Self {
-            target,
-            locations: std::array::from_fn(|_| OnceLock::new()),
-        }
-    }
-
-    /// The redirect's target with the tracking tags; `None` if the stored target is not a URL.
-    fn location(&self, channel: Channel) -> Option<&HeaderValue> {
-        self.locations[channel as usize]
-            .get_or_init(|| {
-                let url = url::Url::parse(&self.target.target_url).ok()?;
-                let target = &self.target;
-                let location = tracked_url(
-                    &url,
-                    channel,
-                    &target.campaign_slug,
-                    target.ref_code.as_deref(),
-                );
-                HeaderValue::from_str(location.as_str()).ok()
-            })
-            .as_ref()
+    fn new(target: LinkTarget, channel: Channel) -> Self {
+        let location = url::Url::parse(&target.target_url).ok().and_then(|url| {
+            let tracked = tracked_url(
+                &url,
+                channel,
+                &target.campaign_slug,
+                target.ref_code.as_deref(),
+            );
+            HeaderValue::from_str(tracked.as_str()).ok()
+        });
+        Self { target, location }
     }
 }
 
@@ -90,8 +80,15 @@ impl LinkCache {
         }
     }
 
-    async fn get(&self, state: &AppState, key: &LinkKey) -> ApiResult<Option<Arc<CachedLink>>> {
-        if let Some((loaded, link)) = self.entries.get(key.as_str())
+    /// `code` is `key` and `channel` as [`parse_short_code`] read them.
+    async fn get(
+        &self,
+        state: &AppState,
+        code: &str,
+        key: &LinkKey,
+        channel: Channel,
+    ) -> ApiResult<Option<Arc<CachedLink>>> {
+        if let Some((loaded, link)) = self.entries.get(code)
             && loaded.elapsed() < CACHE_TTL
         {
             return Ok(link);
@@ -100,15 +97,18 @@ impl LinkCache {
             .store
             .find_link(key)
             .await?
-            .map(|target| Arc::new(CachedLink::new(target)));
+            .map(|target| Arc::new(CachedLink::new(target, channel)));
         self.entries
-            .insert(key.as_str().to_owned(), (Instant::now(), link.clone()));
+            .insert(code.to_owned(), (Instant::now(), link.clone()));
         Ok(link)
     }
 
-    /// Forgets what this node knows of a link or a campaign's links, after a change here.
-    pub fn forget(&self, key: &str) {
-        self.entries.remove(key);
+    /// Forgets what this node knows of a link (on every channel) or a campaign's links, after a
+    /// change here.
+    pub fn forget(&self, key: &LinkKey) {
+        for channel in Channel::ALL {
+            self.entries.remove(key.code(channel).as_str());
+        }
     }
 
     pub fn forget_campaign(&self, campaign_id: i64) {
@@ -228,7 +228,7 @@ async fn resolve(
     };
     Ok(state
         .links
-        .get(state, &key)
+        .get(state, code, &key, channel)
         .await?
         .filter(|link| !link.target.disabled)
         .map(|link| (key, channel, link)))
@@ -280,7 +280,7 @@ async fn redirect(
     let Some((_, channel, link)) = resolve(&state, &code).await? else {
         return Ok(not_found_page());
     };
-    let Some(location) = link.location(channel) else {
+    let Some(location) = &link.location else {
         tracing::error!(
             link = link.target.link_id,
             "a stored link target is not a URL"
@@ -723,6 +723,6 @@ async fn disable_link(
     if !state.store.disable_link(campaign.id, &parsed).await? {
         return Err(not_found());
     }
-    state.links.forget(parsed.as_str());
+    state.links.forget(&parsed);
     Ok(StatusCode::NO_CONTENT)
 }
