@@ -14,12 +14,11 @@ use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, S
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, LinkKey};
 use fanfare_store::{
-    API_KEY_COLUMNS, AdminSession, CAMPAIGN_COLUMNS, CLICK_ROWS_PER_STATEMENT, FAN_SELECT,
-    GraphFan, INTERACTION_SELECT, Interaction, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord,
-    LinkReport, LinkTarget, MilestoneRecord, NewClick, NewFan, NewInteraction, Page, Store,
-    StoreError, StoredApiKey, StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction,
-    StoredLink, StoredLinkTarget, click_deltas, link_report, map_sqlx_error, now, redact_url,
-    values_list,
+    API_KEY_COLUMNS, AdminSession, CAMPAIGN_COLUMNS, FAN_SELECT, GraphFan, INTERACTION_SELECT,
+    Interaction, LINK_SELECT, LINK_TARGET_SELECT, LinkRecord, LinkReport, LinkTarget,
+    MilestoneRecord, NewClick, NewFan, NewInteraction, Page, Store, StoreError, StoredApiKey,
+    StoredCampaign, StoredChannelStats, StoredFan, StoredInteraction, StoredLink, StoredLinkTarget,
+    click_deltas, link_report, map_sqlx_error, now, redact_url,
 };
 use fanfare_store::{
     Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode,
@@ -33,9 +32,38 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 mod reports;
 
-/// Click batches up to this size keep their prepared statements between batches (a large
-/// batch's text is one of thousands, each cached statement held per connection).
-const CACHED_BATCH: usize = 16;
+/// A batch of clicks in one statement: the raw clicks, the day's visitors (unique clicks are
+/// their count), the per-link counters and the campaign's hourly rollups, each from arrays.
+/// Statements in `WITH` run to completion even though nothing reads them; the counters'
+/// keys are unique within a batch, as `ON CONFLICT DO UPDATE` needs.
+static RECORD_CLICKS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH raw AS (\
+            INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) \
+            SELECT * FROM unnest($1::bigint[], $2::text[], $3::timestamptz[], $4::text[], \
+                $5::text[], $6::boolean[], $7::text[], $8::text[])), \
+        visitors AS (\
+            INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) \
+            SELECT * FROM unnest($9::bigint[], $10::text[], $11::date[], $12::text[]) \
+            ON CONFLICT DO NOTHING), \
+        per_link AS (\
+            INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) \
+            SELECT * FROM unnest($13::bigint[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[]) \
+            ON CONFLICT (link_id, channel) DO UPDATE SET \
+            clicks = link_stats.clicks + excluded.clicks, \
+            bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
+            qr_clicks = link_stats.qr_clicks + excluded.qr_clicks), \
+        hours AS ({}), \
+        dimensions AS ({}) \
+        SELECT 1",
+        rollup_sql::clicks(
+            "SELECT * FROM unnest($18::bigint[], $19::bigint[], $20::text[], $21::bigint[], $22::bigint[])"
+        ),
+        rollup_sql::click_dimensions(
+            "SELECT * FROM unnest($23::bigint[], $24::bigint[], $25::text[], $26::text[], $27::bigint[])"
+        ),
+    )
+});
 mod rollups;
 mod webhooks;
 
@@ -634,94 +662,149 @@ impl Store for PostgresStore {
     }
 
     async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError> {
-        // Three multi-row statements per batch, whatever its size: the raw clicks, the day's
-        // visitors (unique clicks are their count), the counters.
-        let mut tx = self.pool.begin().await.map_err(db_error)?;
-        for chunk in clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO clicks (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) VALUES {}",
-                values_list(chunk.len(), 8, true)
-            );
-            let mut insert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
-            for click in chunk {
-                insert = insert
-                    .bind(click.link_id)
-                    .bind(click.channel.as_str())
-                    .bind(click.at)
-                    .bind(&click.visitor_hash)
-                    .bind(click.agent.as_str())
-                    .bind(click.qr)
-                    .bind(click.referrer_host.as_deref())
-                    .bind(click.device.as_str());
-            }
-            insert.execute(&mut *tx).await.map_err(db_error)?;
-        }
+        // One statement, hence one round trip and one implicit transaction, whatever the batch
+        // size: each table's rows travel as arrays, so the text never changes and is prepared
+        // once per connection.
         let humans: Vec<&NewClick> = clicks.iter().filter(|c| c.agent == Agent::Human).collect();
-        for chunk in humans.chunks(CLICK_ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) VALUES {} \
-                 ON CONFLICT DO NOTHING",
-                values_list(chunk.len(), 4, true)
-            );
-            let mut insert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
-            for click in chunk {
-                insert = insert
-                    .bind(click.link_id)
-                    .bind(click.channel.as_str())
-                    .bind(click.at.date_naive())
-                    .bind(&click.visitor_hash);
-            }
-            insert.execute(&mut *tx).await.map_err(db_error)?;
-        }
         let deltas = click_deltas(clicks);
-        for chunk in deltas.chunks(CLICK_ROWS_PER_STATEMENT) {
-            let sql = format!(
-                "INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) \
-                 VALUES {} ON CONFLICT (link_id, channel) DO UPDATE SET \
-                 clicks = link_stats.clicks + excluded.clicks, \
-                 bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
-                 qr_clicks = link_stats.qr_clicks + excluded.qr_clicks",
-                values_list(chunk.len(), 5, true)
-            );
-            let mut upsert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
-            for (link_id, channel, [clicks, bots, qr]) in chunk {
-                upsert = upsert
-                    .bind(link_id)
-                    .bind(channel.as_str())
-                    .bind(clicks)
-                    .bind(bots)
-                    .bind(qr);
-            }
-            upsert.execute(&mut *tx).await.map_err(db_error)?;
-        }
         let rollup = RollupDeltas::of_clicks(clicks);
-        for chunk in rollup.clicks.chunks(CLICK_ROWS_PER_STATEMENT) {
-            let sql = rollup_sql::clicks(&values_list(chunk.len(), 5, true));
-            let mut upsert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
-            for ((campaign_id, hour, channel), [clicks, bots]) in chunk {
-                upsert = upsert
-                    .bind(campaign_id)
-                    .bind(hour)
-                    .bind(channel)
-                    .bind(clicks)
-                    .bind(bots);
-            }
-            upsert.execute(&mut *tx).await.map_err(db_error)?;
-        }
-        for chunk in rollup.dimensions.chunks(CLICK_ROWS_PER_STATEMENT) {
-            let sql = rollup_sql::click_dimensions(&values_list(chunk.len(), 5, true));
-            let mut upsert = sqlx::query(&sql).persistent(chunk.len() <= CACHED_BATCH);
-            for ((campaign_id, hour, dimension, value), clicks) in chunk {
-                upsert = upsert
-                    .bind(campaign_id)
-                    .bind(hour)
-                    .bind(*dimension)
-                    .bind(value)
-                    .bind(clicks);
-            }
-            upsert.execute(&mut *tx).await.map_err(db_error)?;
-        }
-        tx.commit().await.map_err(db_error)
+        sqlx::query(&RECORD_CLICKS)
+            .bind(clicks.iter().map(|c| c.link_id).collect::<Vec<_>>())
+            .bind(
+                clicks
+                    .iter()
+                    .map(|c| c.channel.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(clicks.iter().map(|c| c.at).collect::<Vec<_>>())
+            .bind(
+                clicks
+                    .iter()
+                    .map(|c| c.visitor_hash.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(clicks.iter().map(|c| c.agent.as_str()).collect::<Vec<_>>())
+            .bind(clicks.iter().map(|c| c.qr).collect::<Vec<_>>())
+            .bind(
+                clicks
+                    .iter()
+                    .map(|c| c.referrer_host.as_deref())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(clicks.iter().map(|c| c.device.as_str()).collect::<Vec<_>>())
+            .bind(humans.iter().map(|c| c.link_id).collect::<Vec<_>>())
+            .bind(
+                humans
+                    .iter()
+                    .map(|c| c.channel.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(humans.iter().map(|c| c.at.date_naive()).collect::<Vec<_>>())
+            .bind(
+                humans
+                    .iter()
+                    .map(|c| c.visitor_hash.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(deltas.iter().map(|(link, _, _)| *link).collect::<Vec<_>>())
+            .bind(
+                deltas
+                    .iter()
+                    .map(|(_, channel, _)| channel.as_str())
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                deltas
+                    .iter()
+                    .map(|(_, _, [human, _, _])| *human)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                deltas
+                    .iter()
+                    .map(|(_, _, [_, bots, _])| *bots)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                deltas
+                    .iter()
+                    .map(|(_, _, [_, _, qr])| *qr)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .clicks
+                    .iter()
+                    .map(|((campaign, _, _), _)| *campaign)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .clicks
+                    .iter()
+                    .map(|((_, hour, _), _)| *hour)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .clicks
+                    .iter()
+                    .map(|((_, _, channel), _)| *channel)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .clicks
+                    .iter()
+                    .map(|(_, [human, _])| *human)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .clicks
+                    .iter()
+                    .map(|(_, [_, bots])| *bots)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .dimensions
+                    .iter()
+                    .map(|((campaign, _, _, _), _)| *campaign)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .dimensions
+                    .iter()
+                    .map(|((_, hour, _, _), _)| *hour)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .dimensions
+                    .iter()
+                    .map(|((_, _, dimension, _), _)| *dimension)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .dimensions
+                    .iter()
+                    .map(|((_, _, _, value), _)| *value)
+                    .collect::<Vec<_>>(),
+            )
+            .bind(
+                rollup
+                    .dimensions
+                    .iter()
+                    .map(|(_, human)| *human)
+                    .collect::<Vec<_>>(),
+            )
+            .execute(&self.pool)
+            .await
+            .map(drop)
+            .map_err(db_error)
     }
 
     async fn record_share(

@@ -55,7 +55,7 @@ impl SqliteClickWriter {
                 )
             })
             .map_err(|e| format!("cannot set up the click writer's connection: {e}"))?;
-        let one_row = "($1, $2, $3, $4, $5)";
+        let one_row = "VALUES ($1, $2, $3, $4, $5)";
         Ok(Self {
             connection: Mutex::new(Some(connection)),
             add_hour: sqlite_placeholders(&rollup_sql::clicks(one_row)),

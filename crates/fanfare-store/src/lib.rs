@@ -986,36 +986,6 @@ pub fn link_report(link: LinkRecord, rows: Vec<StoredChannelStats>) -> LinkRepor
     LinkReport { link, channels }
 }
 
-/// `(?, ?), (?, ?)` or `($1, $2), ($3, $4)`: the VALUES list of a multi-row statement.
-pub fn values_list(rows: usize, columns: usize, numbered: bool) -> String {
-    let mut out = String::with_capacity(rows * columns * 4);
-    let mut n = 0;
-    for row in 0..rows {
-        if row > 0 {
-            out.push_str(", ");
-        }
-        out.push('(');
-        for column in 0..columns {
-            if column > 0 {
-                out.push_str(", ");
-            }
-            n += 1;
-            if numbered {
-                out.push('$');
-                out.push_str(&n.to_string());
-            } else {
-                out.push('?');
-            }
-        }
-        out.push(')');
-    }
-    out
-}
-
-/// Rows per multi-row statement: 8 columns × 100 rows stays far below both databases' limits
-/// on bound parameters.
-pub const CLICK_ROWS_PER_STATEMENT: usize = 100;
-
 /// How a batch of clicks changes each (link, channel) counter row: `[clicks, bot_clicks,
 /// qr_clicks]`. Unique clicks are counted from `link_daily_visitors` when read.
 pub fn click_deltas(clicks: &[NewClick]) -> Vec<(i64, Channel, [i64; 3])> {
@@ -1164,22 +1134,22 @@ pub mod rollup_sql {
         )
     }
 
-    /// A batch's clicks per hour and channel: `rows` rows of (campaign, hour, channel, clicks,
-    /// bot clicks).
-    pub fn clicks(values: &str) -> String {
+    /// A batch's clicks per hour and channel: `rows` (a `VALUES` list or a `SELECT`) of
+    /// (campaign, hour, channel, clicks, bot clicks), one per key.
+    pub fn clicks(rows: &str) -> String {
         format!(
-            "INSERT INTO campaign_hours (campaign_id, hour, channel, clicks, bot_clicks) VALUES {values} \
+            "INSERT INTO campaign_hours (campaign_id, hour, channel, clicks, bot_clicks) {rows} \
              ON CONFLICT (campaign_id, hour, channel) DO UPDATE SET \
              clicks = campaign_hours.clicks + excluded.clicks, \
              bot_clicks = campaign_hours.bot_clicks + excluded.bot_clicks"
         )
     }
 
-    /// A batch's human clicks per hour and dimension value: rows of (campaign, hour,
-    /// dimension, value, clicks).
-    pub fn click_dimensions(values: &str) -> String {
+    /// A batch's human clicks per hour and dimension value: `rows` (a `VALUES` list or a
+    /// `SELECT`) of (campaign, hour, dimension, value, clicks), one per key.
+    pub fn click_dimensions(rows: &str) -> String {
         format!(
-            "INSERT INTO campaign_hour_dimensions (campaign_id, hour, dimension, value, clicks) VALUES {values} \
+            "INSERT INTO campaign_hour_dimensions (campaign_id, hour, dimension, value, clicks) {rows} \
              ON CONFLICT (campaign_id, hour, dimension, value) DO UPDATE SET \
              clicks = campaign_hour_dimensions.clicks + excluded.clicks"
         )
