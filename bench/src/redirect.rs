@@ -4,6 +4,9 @@
 //! - cold: every click picks any of the million seeded links (most miss the cache and read the
 //!   database), to show the cache's bound holds memory down.
 //!
+//! The baseline and the hot phase alternate for a few rounds and the median of the rounds'
+//! ratios is reported: on a shared machine the speed of both drifts by a quarter between runs.
+//!
 //! Every click is durable before its `302`; at the end the clicks in the database are counted
 //! against the `302`s wrk received. Peak resident memory is read from `/proc/<pid>/status`.
 
@@ -29,6 +32,10 @@ pub struct RedirectArgs {
     hot: usize,
     #[arg(long, default_value_t = 10)]
     seconds: u64,
+    /// Rounds of (baseline, hot): this machine's speed drifts between runs, so each hot run is
+    /// compared with a baseline run next to it and the median ratio is reported.
+    #[arg(long, default_value_t = 3)]
+    rounds: usize,
     #[arg(long, default_value_t = 64)]
     connections: usize,
     #[arg(long, default_value_t = 2)]
@@ -214,8 +221,32 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
             .ok()
     };
     let wal_mb_before = wal_mb();
+    let mut bare = tokio::process::Command::new(std::env::current_exe()?)
+        .args(["bare", "--location", &format!("{landing}&utm_source=x&utm_medium=social&utm_campaign=bench&utm_content=AAAAAAAAAA&ff_ref=AAAAAAAAAA")])
+        .stdout(std::process::Stdio::piped())
+        .kill_on_drop(true)
+        .spawn()?;
+    let bare_base = {
+        use tokio::io::AsyncBufReadExt;
+        let stdout = bare.stdout.take().context("stdout")?;
+        let line = tokio::io::BufReader::new(stdout)
+            .lines()
+            .next_line()
+            .await?
+            .context("bare printed nothing")?;
+        line.strip_prefix("listening on ")
+            .context("bare's first line")?
+            .to_owned()
+    };
+    wrk(&bare_base, &hot_codes, &args, 2).await?;
     let warm = wrk(&base, &hot_codes, &args, 2).await?;
-    let hot = wrk(&base, &hot_codes, &args, args.seconds).await?;
+    let mut rounds = Vec::with_capacity(args.rounds);
+    for _ in 0..args.rounds.max(1) {
+        let baseline = wrk(&bare_base, &hot_codes, &args, args.seconds).await?;
+        let hot = wrk(&base, &hot_codes, &args, args.seconds).await?;
+        rounds.push((baseline, hot));
+    }
+    bare.start_kill()?;
     let cold = wrk(&base, &all_codes, &args, args.seconds).await?;
     let rss = peak_rss_mb(pid);
     let wal_mb_after = wal_mb();
@@ -237,8 +268,9 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
     };
     let batches = metric("fanfare_click_batch_size_count");
     let mean_batch = metric("fanfare_click_batch_size_sum") / batches.max(1.0);
-    // Seconds the writer spent committing, over the seconds the three phases lasted.
-    let writer_busy = metric("fanfare_click_commit_seconds_sum") / (2 + 2 * args.seconds) as f64;
+    // Seconds the writer spent committing, over the seconds fanfare was under load.
+    let loaded_seconds = 2 + (rounds.len() as u64 + 1) * args.seconds;
+    let writer_busy = metric("fanfare_click_commit_seconds_sum") / loaded_seconds as f64;
     // A graceful stop: what wrk was told is stored must be stored.
     std::process::Command::new("kill")
         .args(["-TERM", &pid.to_string()])
@@ -246,37 +278,20 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
     let status = server.wait_with_output().await?.status;
     let stored = count_clicks(&database_url).await?;
 
-    let mut bare = tokio::process::Command::new(std::env::current_exe()?)
-        .args(["bare", "--location", &format!("{landing}&utm_source=x&utm_medium=social&utm_campaign=bench&utm_content=AAAAAAAAAA&ff_ref=AAAAAAAAAA")])
-        .stdout(std::process::Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()?;
-    let bare_base = {
-        use tokio::io::AsyncBufReadExt;
-        let stdout = bare.stdout.take().context("stdout")?;
-        let line = tokio::io::BufReader::new(stdout)
-            .lines()
-            .next_line()
-            .await?
-            .context("bare printed nothing")?;
-        line.strip_prefix("listening on ")
-            .context("bare's first line")?
-            .to_owned()
-    };
-    wrk(&bare_base, &hot_codes, &args, 2).await?;
-    let baseline = wrk(&bare_base, &hot_codes, &args, args.seconds).await?;
-    bare.start_kill()?;
-
     println!(
         "backend: {backend}; {} fans seeded; wrk -t{} -c{} -d{}s",
         args.fans, args.threads, args.connections, args.seconds
     );
     println!("phase                          redirects/s   p50 ms   p99 ms   requests   non-3xx");
-    for (name, r) in [
-        ("bare 302 from memory (baseline)", &baseline),
-        ("fanfare, hot (1k links)", &hot),
-        ("fanfare, cold (all links)", &cold),
-    ] {
+    let mut phases: Vec<(String, &WrkResult)> = Vec::new();
+    for (round, (baseline, hot)) in rounds.iter().enumerate() {
+        let n = round + 1;
+        phases.push((format!("{n}: bare 302 from memory"), baseline));
+        phases.push((format!("{n}: fanfare, hot (1k links)"), hot));
+    }
+    let last_baseline = &rounds[rounds.len() - 1].0;
+    phases.push(("fanfare, cold (all links)".to_owned(), &cold));
+    for (name, r) in phases {
         println!(
             "{name:<32} {:>10.0} {:>8.2} {:>8.2} {:>10} {:>9}{}",
             r.per_second,
@@ -291,10 +306,20 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
             }
         );
     }
+    let mut ratios: Vec<f64> = rounds
+        .iter()
+        .map(|(baseline, hot)| hot.per_second / baseline.per_second)
+        .collect();
+    let listed = ratios
+        .iter()
+        .map(|r| format!("{r:.3}"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    ratios.sort_by(f64::total_cmp);
     println!(
-        "hot / baseline = {:.3}   cold / baseline = {:.3}",
-        hot.per_second / baseline.per_second,
-        cold.per_second / baseline.per_second
+        "hot / baseline per round: {listed}; median {:.3}   cold / last baseline = {:.3}",
+        ratios[ratios.len() / 2],
+        cold.per_second / last_baseline.per_second
     );
     println!("peak RSS of fanfare serve: {rss:.1} MB");
     if let (Some(before), Some(after)) = (wal_mb_before, wal_mb_after) {
@@ -304,8 +329,12 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
         "click writer: {batches:.0} batches, {mean_batch:.1} clicks per batch on average, busy {:.0} % of the time",
         writer_busy * 100.0
     );
-    let answered =
-        warm.requests + hot.requests + cold.requests - warm.not_3xx - hot.not_3xx - cold.not_3xx;
+    let answered = rounds
+        .iter()
+        .map(|(_, hot)| hot)
+        .chain([&warm, &cold])
+        .map(|r| r.requests - r.not_3xx)
+        .sum::<u64>();
     println!(
         "durability: {answered} redirects answered, {stored} clicks stored (server exit: {status})"
     );
