@@ -61,7 +61,8 @@ pub struct ServerConfig {
     pub interactions_per_minute: u32,
     /// The public URL of this server, in every link it hands out.
     pub base_url: url::Url,
-    /// Link targets kept in memory (each a few hundred bytes).
+    /// Short codes kept in memory for redirects, each with its link and its redirect
+    /// `Location` (a few hundred bytes).
     pub link_cache_size: usize,
     /// Clicks that may wait for the writer; beyond, clicks wait briefly, then get 503.
     pub click_queue: usize,

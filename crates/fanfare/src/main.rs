@@ -68,7 +68,7 @@ struct GlobalArgs {
         value_name = "N"
     )]
     public_rate_limit: Option<String>,
-    /// Link targets kept in memory for redirects [default: 100000]
+    /// Short codes (a link on one channel) kept in memory for redirects [default: 100000]
     #[arg(long, env = "FANFARE_LINK_CACHE_SIZE", global = true, value_name = "N")]
     link_cache_size: Option<String>,
     /// Clicks that may wait for the database writer before clicks get 503 [default: 10000]
