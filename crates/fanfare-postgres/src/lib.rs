@@ -46,16 +46,13 @@ static RECORD_CLICKS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
             INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) \
             SELECT * FROM unnest($9::bigint[], $10::text[], $11::date[], $12::text[]) \
             ON CONFLICT DO NOTHING), \
-        per_link AS (\
-            INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) \
-            SELECT * FROM unnest($13::bigint[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[]) \
-            ON CONFLICT (link_id, channel) DO UPDATE SET \
-            clicks = link_stats.clicks + excluded.clicks, \
-            bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
-            qr_clicks = link_stats.qr_clicks + excluded.qr_clicks), \
+        per_link AS ({}), \
         hours AS ({}), \
         dimensions AS ({}) \
         SELECT 1",
+        rollup_sql::link_clicks(
+            "SELECT * FROM unnest($13::bigint[], $14::text[], $15::bigint[], $16::bigint[], $17::bigint[])"
+        ),
         rollup_sql::clicks(
             "SELECT * FROM unnest($18::bigint[], $19::bigint[], $20::text[], $21::bigint[], $22::bigint[])"
         ),
@@ -66,6 +63,11 @@ static RECORD_CLICKS: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| 
 });
 mod rollups;
 mod webhooks;
+
+/// One array parameter: a field of every row.
+fn column<'a, T, U>(rows: &'a [T], field: impl FnMut(&'a T) -> U) -> Vec<U> {
+    rows.iter().map(field).collect()
+}
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
@@ -668,139 +670,35 @@ impl Store for PostgresStore {
         let humans: Vec<&NewClick> = clicks.iter().filter(|c| c.agent == Agent::Human).collect();
         let deltas = click_deltas(clicks);
         let rollup = RollupDeltas::of_clicks(clicks);
+        let (deltas, hours, dimensions) = (&deltas, &rollup.clicks, &rollup.dimensions);
         sqlx::query(&RECORD_CLICKS)
-            .bind(clicks.iter().map(|c| c.link_id).collect::<Vec<_>>())
-            .bind(
-                clicks
-                    .iter()
-                    .map(|c| c.channel.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(clicks.iter().map(|c| c.at).collect::<Vec<_>>())
-            .bind(
-                clicks
-                    .iter()
-                    .map(|c| c.visitor_hash.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(clicks.iter().map(|c| c.agent.as_str()).collect::<Vec<_>>())
-            .bind(clicks.iter().map(|c| c.qr).collect::<Vec<_>>())
-            .bind(
-                clicks
-                    .iter()
-                    .map(|c| c.referrer_host.as_deref())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(clicks.iter().map(|c| c.device.as_str()).collect::<Vec<_>>())
-            .bind(humans.iter().map(|c| c.link_id).collect::<Vec<_>>())
-            .bind(
-                humans
-                    .iter()
-                    .map(|c| c.channel.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(humans.iter().map(|c| c.at.date_naive()).collect::<Vec<_>>())
-            .bind(
-                humans
-                    .iter()
-                    .map(|c| c.visitor_hash.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(deltas.iter().map(|(link, _, _)| *link).collect::<Vec<_>>())
-            .bind(
-                deltas
-                    .iter()
-                    .map(|(_, channel, _)| channel.as_str())
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                deltas
-                    .iter()
-                    .map(|(_, _, [human, _, _])| *human)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                deltas
-                    .iter()
-                    .map(|(_, _, [_, bots, _])| *bots)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                deltas
-                    .iter()
-                    .map(|(_, _, [_, _, qr])| *qr)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .clicks
-                    .iter()
-                    .map(|((campaign, _, _), _)| *campaign)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .clicks
-                    .iter()
-                    .map(|((_, hour, _), _)| *hour)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .clicks
-                    .iter()
-                    .map(|((_, _, channel), _)| *channel)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .clicks
-                    .iter()
-                    .map(|(_, [human, _])| *human)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .clicks
-                    .iter()
-                    .map(|(_, [_, bots])| *bots)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .dimensions
-                    .iter()
-                    .map(|((campaign, _, _, _), _)| *campaign)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .dimensions
-                    .iter()
-                    .map(|((_, hour, _, _), _)| *hour)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .dimensions
-                    .iter()
-                    .map(|((_, _, dimension, _), _)| *dimension)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .dimensions
-                    .iter()
-                    .map(|((_, _, _, value), _)| *value)
-                    .collect::<Vec<_>>(),
-            )
-            .bind(
-                rollup
-                    .dimensions
-                    .iter()
-                    .map(|(_, human)| *human)
-                    .collect::<Vec<_>>(),
-            )
+            .bind(column(clicks, |c| c.link_id))
+            .bind(column(clicks, |c| c.channel.as_str()))
+            .bind(column(clicks, |c| c.at))
+            .bind(column(clicks, |c| c.visitor_hash.as_str()))
+            .bind(column(clicks, |c| c.agent.as_str()))
+            .bind(column(clicks, |c| c.qr))
+            .bind(column(clicks, |c| c.referrer_host.as_deref()))
+            .bind(column(clicks, |c| c.device.as_str()))
+            .bind(column(&humans, |c| c.link_id))
+            .bind(column(&humans, |c| c.channel.as_str()))
+            .bind(column(&humans, |c| c.at.date_naive()))
+            .bind(column(&humans, |c| c.visitor_hash.as_str()))
+            .bind(column(deltas, |(link, _, _)| *link))
+            .bind(column(deltas, |(_, channel, _)| channel.as_str()))
+            .bind(column(deltas, |(_, _, [human, _, _])| *human))
+            .bind(column(deltas, |(_, _, [_, bots, _])| *bots))
+            .bind(column(deltas, |(_, _, [_, _, qr])| *qr))
+            .bind(column(hours, |((campaign, _, _), _)| *campaign))
+            .bind(column(hours, |((_, hour, _), _)| *hour))
+            .bind(column(hours, |((_, _, channel), _)| *channel))
+            .bind(column(hours, |(_, [human, _])| *human))
+            .bind(column(hours, |(_, [_, bots])| *bots))
+            .bind(column(dimensions, |((campaign, _, _, _), _)| *campaign))
+            .bind(column(dimensions, |((_, hour, _, _), _)| *hour))
+            .bind(column(dimensions, |((_, _, dimension, _), _)| *dimension))
+            .bind(column(dimensions, |((_, _, _, value), _)| *value))
+            .bind(column(dimensions, |(_, human)| *human))
             .execute(&self.pool)
             .await
             .map(drop)

@@ -24,17 +24,12 @@ const INSERT_CLICK: &str = "INSERT INTO clicks \
 const INSERT_VISITOR: &str = "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) \
     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
 
-const ADD_LINK_STATS: &str = "INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) \
-    VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (link_id, channel) DO UPDATE SET \
-    clicks = link_stats.clicks + excluded.clicks, \
-    bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
-    qr_clicks = link_stats.qr_clicks + excluded.qr_clicks";
-
 #[derive(Debug)]
 pub struct SqliteClickWriter {
     /// `None` once the store is closed: clicks are then refused, as the pool's queries are.
     connection: Mutex<Option<Connection>>,
-    /// The shared rollup upserts, one row each, in SQLite's placeholders.
+    /// The shared counter upserts, one row each, in SQLite's placeholders.
+    add_link_stats: String,
     add_hour: String,
     add_dimension: String,
 }
@@ -58,9 +53,18 @@ impl SqliteClickWriter {
         let one_row = "VALUES ($1, $2, $3, $4, $5)";
         Ok(Self {
             connection: Mutex::new(Some(connection)),
+            add_link_stats: sqlite_placeholders(&rollup_sql::link_clicks(one_row)),
             add_hour: sqlite_placeholders(&rollup_sql::clicks(one_row)),
             add_dimension: sqlite_placeholders(&rollup_sql::click_dimensions(one_row)),
         })
+    }
+
+    /// Closes the connection once the batch being written (if any) is committed.
+    pub fn close(&self) {
+        self.connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
     }
 
     fn write(&self, connection: &mut Connection, clicks: &[NewClick]) -> rusqlite::Result<()> {
@@ -93,7 +97,7 @@ impl SqliteClickWriter {
                     ])?;
                 }
             }
-            let mut add_link_stats = tx.prepare_cached(ADD_LINK_STATS)?;
+            let mut add_link_stats = tx.prepare_cached(&self.add_link_stats)?;
             for (link_id, channel, [human, bots, qr]) in click_deltas(clicks) {
                 add_link_stats.execute(params![link_id, channel.as_str(), human, bots, qr])?;
             }
@@ -127,16 +131,6 @@ impl BlockingClickWriter for SqliteClickWriter {
             return Err(StoreError::Unavailable("the database is closed".into()));
         };
         self.write(connection, clicks).map_err(store_error)
-    }
-}
-
-impl SqliteClickWriter {
-    /// Closes the connection once the batch being written (if any) is committed.
-    pub fn close(&self) {
-        self.connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
     }
 }
 

@@ -1134,6 +1134,18 @@ pub mod rollup_sql {
         )
     }
 
+    /// A batch's clicks per link and channel: `rows` (a `VALUES` list or a `SELECT`) of (link,
+    /// channel, human clicks, bot clicks, QR clicks), one per key.
+    pub fn link_clicks(rows: &str) -> String {
+        format!(
+            "INSERT INTO link_stats (link_id, channel, clicks, bot_clicks, qr_clicks) {rows} \
+             ON CONFLICT (link_id, channel) DO UPDATE SET \
+             clicks = link_stats.clicks + excluded.clicks, \
+             bot_clicks = link_stats.bot_clicks + excluded.bot_clicks, \
+             qr_clicks = link_stats.qr_clicks + excluded.qr_clicks"
+        )
+    }
+
     /// A batch's clicks per hour and channel: `rows` (a `VALUES` list or a `SELECT`) of
     /// (campaign, hour, channel, clicks, bot clicks), one per key.
     pub fn clicks(rows: &str) -> String {
