@@ -46,11 +46,18 @@ impl ClickPipeline {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
         let writer = match store.blocking_click_writer() {
             Some(direct) => {
+                let (answers, mut to_answer) = mpsc::unbounded_channel::<(Vec<Ack>, bool)>();
+                let answering = tokio::spawn(async move {
+                    while let Some((acks, committed)) = to_answer.recv().await {
+                        answer(acks, committed);
+                    }
+                });
                 let (done, finished) = oneshot::channel::<()>();
                 let thread = std::thread::Builder::new()
                     .name("fanfare-clicks".into())
                     .spawn(move || {
-                        write_batches_on_thread(direct.as_ref(), receiver, &metrics);
+                        write_batches_on_thread(direct.as_ref(), receiver, &answers, &metrics);
+                        drop(answers);
                         let _ = done.send(());
                     });
                 if let Err(e) = thread {
@@ -60,6 +67,7 @@ impl ClickPipeline {
                 }
                 tokio::spawn(async move {
                     let _ = finished.await;
+                    let _ = answering.await;
                 })
             }
             None => tokio::spawn(write_batches(store, receiver, metrics)),
@@ -126,8 +134,14 @@ impl Batch {
         }
     }
 
-    /// Tells every waiting handler how its click fared, and empties the batch.
-    fn settle(&mut self, outcome: Result<(), StoreError>, started: Instant, metrics: &Metrics) {
+    /// Logs and counts how the batch fared, empties its clicks and says whether it committed;
+    /// the caller then answers the handlers waiting in `acks`.
+    fn settle(
+        &mut self,
+        outcome: Result<(), StoreError>,
+        started: Instant,
+        metrics: &Metrics,
+    ) -> bool {
         let committed = match outcome {
             Ok(()) => true,
             Err(e) => {
@@ -136,11 +150,16 @@ impl Batch {
             }
         };
         metrics.observe_click_batch(&self.clicks, committed, started.elapsed());
-        for ack in self.acks.drain(..) {
-            // The handler may have gone (client hung up): the click is stored all the same.
-            let _ = ack.send(committed);
-        }
         self.clicks.clear();
+        committed
+    }
+}
+
+/// Tells every waiting handler how its click fared.
+fn answer(acks: impl IntoIterator<Item = Ack>, committed: bool) {
+    for ack in acks {
+        // The handler may have gone (client hung up): the click is stored all the same.
+        let _ = ack.send(committed);
     }
 }
 
@@ -154,14 +173,19 @@ async fn write_batches(
         batch.gather(first, &mut receiver);
         let started = Instant::now();
         let outcome = store.record_clicks(&batch.clicks).await;
-        batch.settle(outcome, started, &metrics);
+        let committed = batch.settle(outcome, started, &metrics);
+        answer(batch.acks.drain(..), committed);
     }
 }
 
-/// The same loop on a thread of its own, for a backend that commits by blocking.
+/// The same loop on a thread of its own, for a backend that commits by blocking. The thread
+/// hands each batch's acks to a task on the runtime (`answers`) rather than sending them itself:
+/// a wake from outside the runtime may cost a syscall to unpark a worker, and one per batch is
+/// cheaper than one per click.
 fn write_batches_on_thread(
     writer: &dyn BlockingClickWriter,
     mut receiver: mpsc::Receiver<(NewClick, Ack)>,
+    answers: &mpsc::UnboundedSender<(Vec<Ack>, bool)>,
     metrics: &Metrics,
 ) {
     let mut batch = Batch::new();
@@ -169,6 +193,11 @@ fn write_batches_on_thread(
         batch.gather(first, &mut receiver);
         let started = Instant::now();
         let outcome = writer.write_clicks(&batch.clicks);
-        batch.settle(outcome, started, metrics);
+        let committed = batch.settle(outcome, started, metrics);
+        let acks = std::mem::replace(&mut batch.acks, Vec::with_capacity(MAX_BATCH));
+        if let Err(mpsc::error::SendError((acks, committed))) = answers.send((acks, committed)) {
+            // The runtime is shutting down: answer from here.
+            answer(acks, committed);
+        }
     }
 }

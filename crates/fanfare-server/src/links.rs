@@ -150,26 +150,55 @@ const PREVIEW_AGENTS: &[&str] = &[
     "viber",
 ];
 
-#[derive(Debug, Default)]
+/// User agents the classifier remembers: a campaign's visitors come with a few thousand
+/// distinct browsers, and matching one against the bot patterns costs more than the rest of a
+/// redirect's own work.
+const REMEMBERED_AGENTS: usize = 4096;
+/// Longer user agents are classified every time rather than kept (they are rare, and a client
+/// making up huge ones should not fill the memory).
+const LONGEST_REMEMBERED_AGENT: usize = 512;
+
+#[derive(Debug)]
 pub struct AgentClassifier {
     bots: isbot::Bots,
+    remembered: quick_cache::sync::Cache<String, Agent>,
+}
+
+impl Default for AgentClassifier {
+    fn default() -> Self {
+        Self {
+            bots: isbot::Bots::default(),
+            remembered: quick_cache::sync::Cache::new(REMEMBERED_AGENTS),
+        }
+    }
 }
 
 impl AgentClassifier {
     /// A missing user agent and a `HEAD` are not people; preview fetchers are named as such;
     /// the rest is matched against the `isbot` crate's maintained pattern list.
     pub fn classify(&self, method: &Method, user_agent: &str) -> Agent {
+        match self.by_user_agent(user_agent) {
+            Agent::Human if method == Method::HEAD => Agent::Bot,
+            agent => agent,
+        }
+    }
+
+    fn by_user_agent(&self, user_agent: &str) -> Agent {
+        if let Some(agent) = self.remembered.get(user_agent) {
+            return agent;
+        }
         let lower = user_agent.to_ascii_lowercase();
-        if PREVIEW_AGENTS.iter().any(|p| lower.contains(p)) {
+        let agent = if PREVIEW_AGENTS.iter().any(|p| lower.contains(p)) {
             Agent::Preview
-        } else if method == Method::HEAD
-            || user_agent.trim().is_empty()
-            || self.bots.is_bot(user_agent)
-        {
+        } else if user_agent.trim().is_empty() || self.bots.is_bot(user_agent) {
             Agent::Bot
         } else {
             Agent::Human
+        };
+        if user_agent.len() <= LONGEST_REMEMBERED_AGENT {
+            self.remembered.insert(user_agent.to_owned(), agent);
         }
+        agent
     }
 }
 

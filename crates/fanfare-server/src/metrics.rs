@@ -4,6 +4,7 @@
 use std::fmt;
 use std::time::Duration;
 
+use fanfare_core::link::Agent;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::Counter;
@@ -152,13 +153,20 @@ impl Metrics {
         self.click_batch_sizes.observe(clicks.len() as f64);
         self.click_commit_seconds.observe(took.as_secs_f64());
         let outcome = if committed { "stored" } else { "failed" };
+        // Tallied first: one labelled lookup per kind of agent, not one per click.
+        let mut tally = [(Agent::Human, 0), (Agent::Bot, 0), (Agent::Preview, 0)];
         for click in clicks {
+            if let Some((_, count)) = tally.iter_mut().find(|(agent, _)| *agent == click.agent) {
+                *count += 1;
+            }
+        }
+        for (agent, count) in tally.into_iter().filter(|(_, count)| *count > 0) {
             self.clicks
                 .get_or_create(&ClickLabels {
-                    agent: click.agent.as_str().to_owned(),
+                    agent: agent.as_str().to_owned(),
                     outcome: outcome.to_owned(),
                 })
-                .inc();
+                .inc_by(count);
         }
     }
 
