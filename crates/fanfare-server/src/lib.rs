@@ -1,7 +1,8 @@
 //! Fanfare's HTTP side. [`router`] assembles every endpoint with the layers they share (request
 //! spans and metrics named by the matched route, a body size limit, JSON errors for panics,
-//! unknown paths and wrong methods); [`serve`] runs it until a shutdown signal, then lets
-//! in-flight requests finish and closes the database.
+//! unknown paths and wrong methods; the short-link redirect, the hot path, counts and logs
+//! itself and skips the span); [`serve`] runs it until a shutdown signal, then lets in-flight
+//! requests finish and closes the database.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -246,8 +247,10 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
 }
 
 pub fn router(state: AppState) -> Router {
-    let (routes, openapi) = routes(&state);
-    routes
+    let (routes, mut openapi) = routes(&state);
+    let (redirects, redirect_doc) = links::redirect_routes().split_for_parts();
+    openapi.merge(redirect_doc);
+    let shared = routes
         .merge(ops::openapi_route(openapi))
         .merge(dashboard::routes())
         .fallback(|| async {
@@ -265,7 +268,15 @@ pub fn router(state: AppState) -> Router {
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
         .layer(CatchPanicLayer::custom(|_| {
             ApiError::Internal("a handler panicked".into()).into_response()
+        }));
+    // The redirect keeps the cheap layers (no body is read, but a panic still answers 500);
+    // it counts and logs itself instead of going through `observe`.
+    redirects
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .layer(CatchPanicLayer::custom(|_| {
+            ApiError::Internal("a handler panicked".into()).into_response()
         }))
+        .merge(shared)
         .with_state(state)
 }
 

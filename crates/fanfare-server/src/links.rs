@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
-use axum::extract::{FromRequestParts, State};
+use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
@@ -204,10 +204,16 @@ impl AgentClassifier {
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
-        .routes(routes!(redirect))
         .routes(routes!(share))
         .routes(routes!(qr_svg))
         .routes(routes!(qr_png))
+}
+
+/// The short-link redirect, served outside the layers the other routes share (see `router`):
+/// it is the one path hit thousands of times a second, and each middleware built with
+/// `from_fn` clones and boxes the inner service for every request.
+pub fn redirect_routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(redirect))
 }
 
 pub fn admin_routes() -> OpenApiRouter<AppState> {
@@ -299,14 +305,53 @@ pub(crate) fn url_host(value: &str) -> Option<String> {
         (status = 404, description = "Unknown or disabled link (an HTML page)"),
         (status = 503, description = "Overloaded or database unavailable; see Retry-After", body = ErrorBody),
     ))]
-async fn redirect(
-    State(state): State<AppState>,
-    method: Method,
-    ReferrerHost(referrer_host): ReferrerHost,
-    client: Client,
-    ApiPath(code): ApiPath<String>,
-) -> ApiResult<Response> {
-    let Some((_, channel, link)) = resolve(&state, &code).await? else {
+async fn redirect(State(state): State<AppState>, request: Request) -> Response {
+    // What the shared `observe` layer does for the other routes, minus the span: the request
+    // is counted, timed and logged at debug level under its route's name.
+    let started = Instant::now();
+    let in_flight = InFlight::enter(&state);
+    let (mut parts, _) = request.into_parts();
+    let response = follow(&state, &mut parts).await.into_response();
+    drop(in_flight);
+    let elapsed = started.elapsed();
+    let status = response.status().as_u16();
+    state
+        .metrics
+        .observe_request(parts.method.as_str(), REDIRECT_ROUTE, status, elapsed);
+    tracing::debug!(
+        route = REDIRECT_ROUTE,
+        status,
+        latency_ms = elapsed.as_secs_f64() * 1000.0,
+        "request finished"
+    );
+    response
+}
+
+const REDIRECT_ROUTE: &str = "/s/{code}";
+
+/// Counts a request in flight until dropped, so that a client hanging up mid-request (which
+/// drops the handler's future) does not leave it counted.
+struct InFlight<'a>(&'a AppState);
+
+impl<'a> InFlight<'a> {
+    fn enter(state: &'a AppState) -> Self {
+        state.metrics.in_flight.inc();
+        Self(state)
+    }
+}
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.metrics.in_flight.dec();
+    }
+}
+
+async fn follow(state: &AppState, parts: &mut Parts) -> ApiResult<Response> {
+    let Ok(ReferrerHost(referrer_host)) = ReferrerHost::from_request_parts(parts, state).await;
+    let client = Client::from_request_parts(parts, state).await?;
+    let ApiPath(code) = ApiPath::<String>::from_request_parts(parts, state).await?;
+    let method = &parts.method;
+    let Some((_, channel, link)) = resolve(state, &code).await? else {
         return Ok(not_found_page());
     };
     let Some(location) = &link.location else {
@@ -317,7 +362,7 @@ async fn redirect(
         return Ok(not_found_page());
     };
     let target = &link.target;
-    let agent = state.agents.classify(&method, &client.user_agent);
+    let agent = state.agents.classify(method, &client.user_agent);
     let click = NewClick {
         link_id: target.link_id,
         campaign_id: target.campaign_id,
@@ -325,7 +370,7 @@ async fn redirect(
         at: fanfare_store::now(),
         visitor_hash: state
             .visitors
-            .hash(&state, &client, target.campaign_id)
+            .hash(state, &client, target.campaign_id)
             .await?,
         agent,
         qr: channel == Channel::Qr,

@@ -83,6 +83,14 @@ async fn metrics_are_labelled_by_route_template(app: &mut TestApp) {
         .send()
         .await
         .unwrap();
+    // The redirect counts itself (it is served outside the shared layers).
+    let unknown = app
+        .client
+        .get(app.url("/s/SECRETXYZf"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
     let response = app.client.get(app.url("/metrics")).send().await.unwrap();
     assert_eq!(response.status(), StatusCode::OK);
     assert!(
@@ -101,10 +109,19 @@ async fn metrics_are_labelled_by_route_template(app: &mut TestApp) {
     assert!(text.contains(
         "fanfare_http_requests_total{method=\"GET\",route=\"unmatched\",status=\"404\"} 1"
     ));
+    assert!(
+        text.contains(
+            "fanfare_http_requests_total{method=\"GET\",route=\"/s/{code}\",status=\"404\"} 1"
+        ),
+        "{text}"
+    );
+    assert!(text.contains("fanfare_http_requests_in_flight 1"), "{text}");
     assert!(text.contains("fanfare_http_request_duration_seconds_bucket"));
     assert!(text.contains("fanfare_build_info{version="));
     assert!(
-        !text.contains("secret-launch") && !text.contains("/no/such/path"),
+        !text.contains("secret-launch")
+            && !text.contains("/no/such/path")
+            && !text.contains("SECRETXYZ"),
         "raw paths never become labels"
     );
 }
