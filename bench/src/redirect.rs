@@ -9,6 +9,10 @@
 //!
 //! Every click is durable before its `302`; at the end the clicks in the database are counted
 //! against the `302`s wrk received. Peak resident memory is read from `/proc/<pid>/status`.
+//!
+//! Each phase also reports the CPU time the server under test spent per redirect (from
+//! `/proc/<pid>/stat`) and how idle the machine was (`/proc/stat`): wrk shares the machine, so
+//! throughput follows CPU per request, and idle time shows requests waiting rather than working.
 
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -55,6 +59,44 @@ struct WrkResult {
     p99_ms: f64,
     not_3xx: u64,
     socket_errors: bool,
+    /// CPU time the server under test spent per answered request, in microseconds.
+    server_cpu_us: f64,
+    /// Share of the machine's CPU time left idle during the phase.
+    idle: f64,
+}
+
+/// CPU time (user + system) of a process so far, in clock ticks, from `/proc/<pid>/stat`.
+fn process_ticks(pid: u32) -> Option<u64> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // The command name may hold spaces: the fields that follow start after its ')'.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    // utime and stime are the 14th and 15th fields of the line, the 12th and 13th after ')'.
+    Some(fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?)
+}
+
+/// (idle, total) clock ticks of the whole machine so far, from `/proc/stat`.
+fn machine_ticks() -> Option<(u64, u64)> {
+    let stat = std::fs::read_to_string("/proc/stat").ok()?;
+    let cpu: Vec<u64> = stat
+        .lines()
+        .next()?
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|v| v.parse().ok())
+        .collect();
+    // user nice system idle iowait …: idle and iowait are the time nobody could use.
+    Some((cpu.get(3)? + cpu.get(4)?, cpu.iter().sum()))
+}
+
+/// Clock ticks per second (`getconf CLK_TCK`; 100 on Linux when it cannot be asked).
+fn ticks_per_second() -> f64 {
+    std::process::Command::new("getconf")
+        .arg("CLK_TCK")
+        .output()
+        .ok()
+        .and_then(|o| String::from_utf8(o.stdout).ok())
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(100.0)
 }
 
 fn millis(value: &str) -> f64 {
@@ -71,7 +113,7 @@ fn millis(value: &str) -> f64 {
 }
 
 async fn wrk(
-    base: &str,
+    (base, server_pid): (&str, u32),
     codes: &Path,
     args: &RedirectArgs,
     seconds: u64,
@@ -85,6 +127,8 @@ async fn wrk(
             codes.display().to_string()
         ),
     )?;
+    let server_before = process_ticks(server_pid);
+    let machine_before = machine_ticks();
     let output = tokio::process::Command::new("wrk")
         .args([
             "-t",
@@ -103,6 +147,8 @@ async fn wrk(
         .output()
         .await
         .context("run wrk (apt-get install wrk)")?;
+    let server_after = process_ticks(server_pid);
+    let machine_after = machine_ticks();
     let text = String::from_utf8_lossy(&output.stdout).into_owned();
     let mut result = WrkResult::default();
     for line in text.lines() {
@@ -124,6 +170,13 @@ async fn wrk(
                 .and_then(|n| n.parse().ok())
                 .unwrap_or(0);
         }
+    }
+    if let (Some(before), Some(after)) = (server_before, server_after) {
+        result.server_cpu_us = (after - before) as f64 / ticks_per_second() * 1e6
+            / (result.requests - result.not_3xx).max(1) as f64;
+    }
+    if let (Some((idle0, total0)), Some((idle1, total1))) = (machine_before, machine_after) {
+        result.idle = (idle1 - idle0) as f64 / (total1 - total0).max(1) as f64;
     }
     if result.requests == 0 {
         bail!(
@@ -226,6 +279,7 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()?;
+    let bare_pid = bare.id().context("bare pid")?;
     let bare_base = {
         use tokio::io::AsyncBufReadExt;
         let stdout = bare.stdout.take().context("stdout")?;
@@ -238,16 +292,16 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
             .context("bare's first line")?
             .to_owned()
     };
-    wrk(&bare_base, &hot_codes, &args, 2).await?;
-    let warm = wrk(&base, &hot_codes, &args, 2).await?;
+    wrk((&bare_base, bare_pid), &hot_codes, &args, 2).await?;
+    let warm = wrk((&base, pid), &hot_codes, &args, 2).await?;
     let mut rounds = Vec::with_capacity(args.rounds);
     for _ in 0..args.rounds.max(1) {
-        let baseline = wrk(&bare_base, &hot_codes, &args, args.seconds).await?;
-        let hot = wrk(&base, &hot_codes, &args, args.seconds).await?;
+        let baseline = wrk((&bare_base, bare_pid), &hot_codes, &args, args.seconds).await?;
+        let hot = wrk((&base, pid), &hot_codes, &args, args.seconds).await?;
         rounds.push((baseline, hot));
     }
     bare.start_kill()?;
-    let cold = wrk(&base, &all_codes, &args, args.seconds).await?;
+    let cold = wrk((&base, pid), &all_codes, &args, args.seconds).await?;
     let rss = peak_rss_mb(pid);
     let wal_mb_after = wal_mb();
     let metrics = reqwest::get(format!("{base}/metrics"))
@@ -282,7 +336,9 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
         "backend: {backend}; {} fans seeded; wrk -t{} -c{} -d{}s",
         args.fans, args.threads, args.connections, args.seconds
     );
-    println!("phase                          redirects/s   p50 ms   p99 ms   requests   non-3xx");
+    println!(
+        "phase                          redirects/s   p50 ms   p99 ms   requests   non-3xx   server CPU µs/redirect   idle"
+    );
     let mut phases: Vec<(String, &WrkResult)> = Vec::new();
     for (round, (baseline, hot)) in rounds.iter().enumerate() {
         let n = round + 1;
@@ -293,12 +349,14 @@ pub async fn run(args: RedirectArgs) -> anyhow::Result<()> {
     phases.push(("fanfare, cold (all links)".to_owned(), &cold));
     for (name, r) in phases {
         println!(
-            "{name:<32} {:>10.0} {:>8.2} {:>8.2} {:>10} {:>9}{}",
+            "{name:<32} {:>10.0} {:>8.2} {:>8.2} {:>10} {:>9} {:>24.1} {:>5.0} %{}",
             r.per_second,
             r.p50_ms,
             r.p99_ms,
             r.requests,
             r.not_3xx,
+            r.server_cpu_us,
+            r.idle * 100.0,
             if r.socket_errors {
                 "  (socket errors)"
             } else {
