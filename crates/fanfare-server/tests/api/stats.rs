@@ -420,8 +420,10 @@ async fn reports_agree_with_a_simulated_history(app: &mut TestApp) {
             "landing_url": "https://www.example.com/"}))
         .await;
     assert_eq!(created.status(), StatusCode::CREATED);
+    // The history ends now, and its weekends depend on the date: with 300 fans some dates gave
+    // cascades that died out at 142 fans and 873 clicks, too few for the check below.
     let plan = Plan {
-        fans: 300,
+        fans: 600,
         days: 20,
         seed: 11,
         ..Plan::demo()
