@@ -266,18 +266,19 @@ pub fn router(state: AppState) -> Router {
         ))
         .layer(middleware::from_fn_with_state(state.clone(), observe))
         .layer(DefaultBodyLimit::max(BODY_LIMIT_BYTES))
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal("a handler panicked".into()).into_response()
-        }));
+        .layer(CatchPanicLayer::custom(panicked));
     // The redirect keeps the cheap layers (no body is read, but a panic still answers 500);
     // it counts and logs itself instead of going through `observe`.
     redirects
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .layer(CatchPanicLayer::custom(|_| {
-            ApiError::Internal("a handler panicked".into()).into_response()
-        }))
+        .layer(CatchPanicLayer::custom(panicked))
         .merge(shared)
         .with_state(state)
+}
+
+/// A panic in a handler answers a JSON 500 rather than dropping the connection.
+fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
+    ApiError::Internal("a handler panicked".into()).into_response()
 }
 
 /// One span and one log line per request, named by the matched route (`/api/v1/campaigns/{slug}`,
