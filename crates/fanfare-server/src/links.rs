@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 use axum::body::Body;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
-use axum::http::{HeaderValue, Method, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use fanfare_core::campaign::{Campaign, WebUrl};
@@ -270,21 +270,8 @@ async fn resolve(
 }
 
 /// The host of the page the click came from (its `Referer`), if it is an http(s) URL.
-#[derive(Debug)]
-pub struct ReferrerHost(Option<String>);
-
-impl<S: Send + Sync> FromRequestParts<S> for ReferrerHost {
-    type Rejection = std::convert::Infallible;
-
-    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        Ok(Self(
-            parts
-                .headers
-                .get(header::REFERER)
-                .and_then(|value| value.to_str().ok())
-                .and_then(url_host),
-        ))
-    }
+fn referrer_host(headers: &HeaderMap) -> Option<String> {
+    url_host(headers.get(header::REFERER)?.to_str().ok()?)
 }
 
 /// The host of an http(s) URL, for referrer breakdowns; `None` for anything else.
@@ -347,7 +334,6 @@ impl Drop for InFlight<'_> {
 }
 
 async fn follow(state: &AppState, parts: &mut Parts) -> ApiResult<Response> {
-    let Ok(ReferrerHost(referrer_host)) = ReferrerHost::from_request_parts(parts, state).await;
     let client = Client::from_request_parts(parts, state).await?;
     let ApiPath(code) = ApiPath::<String>::from_request_parts(parts, state).await?;
     let method = &parts.method;
@@ -374,7 +360,7 @@ async fn follow(state: &AppState, parts: &mut Parts) -> ApiResult<Response> {
             .await?,
         agent,
         qr: channel == Channel::Qr,
-        referrer_host,
+        referrer_host: referrer_host(&parts.headers),
         device: Device::from_user_agent(&client.user_agent),
     };
     state.clicks.record(click).await.map_err(|refused| {
