@@ -49,6 +49,26 @@ pub struct SqliteStore {
 }
 
 impl SqliteStore {
+    /// Copies the write-ahead log into the database file and empties it. SQLite answers "busy"
+    /// at once, without waiting, while another checkpoint runs (the checkpoint thread's, every
+    /// 100 ms), so a busy answer is retried for up to half a second.
+    async fn truncate_wal(&self) {
+        for _ in 0..50 {
+            match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(TRUNCATE)")
+                .fetch_one(&self.pool)
+                .await
+            {
+                Ok((0, _, _)) => return,
+                Ok(_) => tokio::time::sleep(Duration::from_millis(10)).await,
+                Err(e) => {
+                    tracing::warn!(error = %e, "checkpoint after an erasure failed");
+                    return;
+                }
+            }
+        }
+        tracing::warn!("checkpoint after an erasure stayed busy; the next one copies the log");
+    }
+
     /// Opens (creating if needed) and migrates the database at `url` (`sqlite://fanfare.db`,
     /// `sqlite:///var/lib/fanfare/fanfare.db`).
     pub async fn open(url: &str) -> Result<Self, String> {
@@ -466,12 +486,7 @@ impl Store for SqliteStore {
         // The write-ahead log still holds the page as it was before the erasure; copy the log
         // into the file and empty it. Best effort: a reader still on an older snapshot can keep
         // a frame alive until the next checkpoint.
-        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
-            .execute(&self.pool)
-            .await
-        {
-            tracing::warn!(error = %e, "checkpoint after an erasure failed");
-        }
+        self.truncate_wal().await;
         Ok(true)
     }
 
