@@ -89,10 +89,13 @@ impl SqliteClickWriter {
                     click.device.as_str(),
                 ])?;
                 if click.agent == Agent::Human {
+                    // The day is the date part of the same text: formatting it a second time
+                    // (chrono's `%F`) showed in the writer's profile.
+                    let day = at.split_once('T').map_or(at.as_str(), |(day, _)| day);
                     insert_visitor.execute(params![
                         click.link_id,
                         click.channel.as_str(),
-                        click.at.date_naive().format("%F").to_string(),
+                        day,
                         click.visitor_hash,
                     ])?;
                 }

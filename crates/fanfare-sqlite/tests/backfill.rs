@@ -4,38 +4,17 @@
 // An unwrap in a test is a failed assertion.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::path::Path;
 
 use fanfare_core::fan::VisitorEvent;
 use fanfare_sqlite::SqliteStore;
 use fanfare_store::{Counters, Dimension, Store};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 
 /// Migrations 0001 to 0005: the schema before the counters.
 async fn old_schema(url: &str, scratch: &Path) {
-    let source = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
-    std::fs::create_dir_all(scratch).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        let name = path.file_name().unwrap().to_string_lossy().into_owned();
-        if name.as_str() < "0006" {
-            std::fs::copy(&path, scratch.join(&name)).unwrap();
-        }
-    }
-    let options: SqliteConnectOptions = url
-        .parse::<SqliteConnectOptions>()
-        .unwrap()
-        .create_if_missing(true);
-    let pool = SqlitePoolOptions::new()
-        .connect_with(options)
-        .await
-        .unwrap();
-    sqlx::migrate::Migrator::new(scratch)
-        .await
-        .unwrap()
-        .run(&pool)
-        .await
-        .unwrap();
+    let pool = common::schema_before(url, scratch, "0006").await;
     // One campaign; Ada came on her own, Bob through her X link, Eve through Ada too but
     // flagged; Ada's link was clicked twice by people and once by a crawler and shared once;
     // Bob created something; three visitors saw the page on one day.
