@@ -3,32 +3,109 @@
 //! every batch to the driver's worker thread and back, and re-parse the SQL of each batch size;
 //! here each statement is prepared once and a batch is a handful of row inserts in one
 //! transaction. It leaves checkpoints to their own thread (see `checkpoint`).
+//!
+//! Each batch commits its raw click rows and unique visitors before any of its redirects is
+//! answered. Its counters (per link, per hour, per dimension) are summed in memory and written
+//! for many batches at once: with the first batch [`COUNTERS_EVERY`] after the last write, or
+//! once [`MAX_PENDING_LINKS`] link rows wait, or when a read or a stop asks. A popular link's
+//! counter row is then written once a second instead of once per batch. Every read of those
+//! counters first writes what is in memory ([`SqliteClickWriter::write_counters`]), and
+//! `click_counters.through_id` says which clicks the stored counters hold, so the clicks a
+//! crash left uncounted are counted from their rows at the next start.
 
+use std::collections::HashMap;
 use std::path::Path;
 use std::sync::Mutex;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use chrono::SecondsFormat;
-use fanfare_core::link::Agent;
+use fanfare_core::link::{Agent, Channel};
 use fanfare_store::{
-    BlockingClickWriter, NewClick, RollupDeltas, StoreError, click_deltas, rollup_sql,
+    BlockingClickWriter, ChannelKey, NewClick, RollupDeltas, StoreError, click_deltas, rollup_sql,
     sqlite_placeholders,
 };
-use rusqlite::{Connection, TransactionBehavior, params};
+use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 
+/// Ids are given by the writer, not by SQLite: SQLite would reuse the ids of the newest rows
+/// once they are deleted (a campaign's deletion), and a reused id at or below
+/// `click_counters.through_id` would never be counted after a crash.
 const INSERT_CLICK: &str = "INSERT INTO clicks \
-    (link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) \
-    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    (id, link_id, channel, at, visitor_hash, agent, qr, referrer_host, device) \
+    VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 
 /// Unique clicks are the count of these rows: one per visitor, link, channel and day.
 const INSERT_VISITOR: &str = "INSERT INTO link_daily_visitors (link_id, channel, day, visitor_hash) \
     VALUES (?1, ?2, ?3, ?4) ON CONFLICT DO NOTHING";
 
+const SET_COUNTED_THROUGH: &str = "UPDATE click_counters SET through_id = ?1";
+
+/// How long counters may stay in memory: the work left to a start after a crash.
+const COUNTERS_EVERY: Duration = Duration::from_secs(1);
+/// The most (link, channel) counter rows kept in memory before they are written.
+const MAX_PENDING_LINKS: usize = 1024;
+
+/// Counters of committed clicks not yet written, summed per row.
+#[derive(Debug, Default)]
+struct PendingCounters {
+    /// (link, channel) → [human clicks, bot clicks, QR clicks]
+    links: HashMap<(i64, Channel), [i64; 3]>,
+    /// (campaign, hour, channel) → [human clicks, bot clicks]
+    hours: HashMap<ChannelKey, [i64; 2]>,
+    /// (campaign, hour, dimension) → value → human clicks
+    dimensions: HashMap<(i64, i64, &'static str), HashMap<String, i64>>,
+    /// The id of the last click they count.
+    through_id: i64,
+}
+
+impl PendingCounters {
+    fn is_empty(&self) -> bool {
+        self.links.is_empty() && self.hours.is_empty() && self.dimensions.is_empty()
+    }
+
+    /// Adds a committed batch's counters, the batch's last click being `through_id`.
+    fn add(&mut self, clicks: &[NewClick], through_id: i64) {
+        for (link, channel, counts) in click_deltas(clicks) {
+            let sums = self.links.entry((link, channel)).or_default();
+            sums.iter_mut().zip(counts).for_each(|(sum, n)| *sum += n);
+        }
+        let rollup = RollupDeltas::of_clicks(clicks);
+        for (key, counts) in rollup.clicks {
+            let sums = self.hours.entry(key).or_default();
+            sums.iter_mut().zip(counts).for_each(|(sum, n)| *sum += n);
+        }
+        for ((campaign, hour, dimension, value), n) in rollup.dimensions {
+            let values = self
+                .dimensions
+                .entry((campaign, hour, dimension))
+                .or_default();
+            // Only a value not seen yet is copied.
+            match values.get_mut(value) {
+                Some(sum) => *sum += n,
+                None => {
+                    values.insert(value.to_owned(), n);
+                }
+            }
+        }
+        self.through_id = through_id;
+    }
+}
+
+/// The writer's connection and what it keeps between batches.
+#[derive(Debug)]
+struct Writer {
+    connection: Connection,
+    pending: PendingCounters,
+    /// When the counters in memory were last written.
+    written_at: Instant,
+    next_id: i64,
+}
+
 #[derive(Debug)]
 pub struct SqliteClickWriter {
     /// `None` once the store is closed: clicks are then refused, as the pool's queries are.
-    connection: Mutex<Option<Connection>>,
-    /// The shared counter upserts, one row each, in SQLite's placeholders.
+    state: Mutex<Option<Writer>>,
+    /// The shared counter upserts, one row each, in SQLite's placeholders. Each adds only while
+    /// its link or campaign still exists: counters can be written after a campaign's deletion.
     add_link_stats: String,
     add_hour: String,
     add_dimension: String,
@@ -36,9 +113,9 @@ pub struct SqliteClickWriter {
 
 impl SqliteClickWriter {
     /// Opens the writer's connection on an existing, migrated database file, with the settings
-    /// of the pool's connections.
+    /// of the pool's connections, and counts the clicks a crash left uncounted.
     pub fn open(path: &Path) -> Result<Self, String> {
-        let connection = Connection::open(path)
+        let mut connection = Connection::open(path)
             .map_err(|e| format!("cannot open the SQLite database {path:?} for clicks: {e}"))?;
         connection
             .busy_timeout(Duration::from_secs(5))
@@ -50,35 +127,111 @@ impl SqliteClickWriter {
                 )
             })
             .map_err(|e| format!("cannot set up the click writer's connection: {e}"))?;
-        let one_row = "VALUES ($1, $2, $3, $4, $5)";
+        let last_id = count_uncounted_clicks(&mut connection)
+            .map_err(|e| format!("cannot count the clicks stored before a crash: {e}"))?;
+        let if_link = "SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM links WHERE id = $1)";
+        let if_campaign =
+            "SELECT $1, $2, $3, $4, $5 WHERE EXISTS (SELECT 1 FROM campaigns WHERE id = $1)";
         Ok(Self {
-            connection: Mutex::new(Some(connection)),
-            add_link_stats: sqlite_placeholders(&rollup_sql::link_clicks(one_row)),
-            add_hour: sqlite_placeholders(&rollup_sql::clicks(one_row)),
-            add_dimension: sqlite_placeholders(&rollup_sql::click_dimensions(one_row)),
+            state: Mutex::new(Some(Writer {
+                connection,
+                pending: PendingCounters {
+                    through_id: last_id,
+                    ..PendingCounters::default()
+                },
+                written_at: Instant::now(),
+                next_id: last_id + 1,
+            })),
+            add_link_stats: sqlite_placeholders(&rollup_sql::link_clicks(if_link)),
+            add_hour: sqlite_placeholders(&rollup_sql::clicks(if_campaign)),
+            add_dimension: sqlite_placeholders(&rollup_sql::click_dimensions(if_campaign)),
         })
     }
 
-    /// Closes the connection once the batch being written (if any) is committed.
+    /// Writes the counters held in memory, then closes the connection once the batch being
+    /// written (if any) is committed.
     pub fn close(&self) {
-        self.connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .take();
+        let mut state = self.lock();
+        if let Some(writer) = state.as_mut()
+            && let Err(e) = self.write_pending(writer)
+        {
+            tracing::warn!(error = %e, "click counters not written at close; the next start counts them");
+        }
+        state.take();
     }
 
-    fn write(&self, connection: &mut Connection, clicks: &[NewClick]) -> rusqlite::Result<()> {
+    /// Writes the counters held in memory, so that a read sees every committed click. Waits
+    /// for a batch being written.
+    pub fn write_counters(&self) -> Result<(), StoreError> {
+        let mut state = self.lock();
+        let Some(writer) = state.as_mut() else {
+            return Err(StoreError::Unavailable("the database is closed".into()));
+        };
+        self.write_pending(writer).map_err(store_error)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Option<Writer>> {
+        // A poisoned lock only means an earlier batch panicked; its transaction was rolled
+        // back when the connection's statement state unwound, so the connection is usable.
+        self.state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn write_pending(&self, writer: &mut Writer) -> rusqlite::Result<()> {
+        if writer.pending.is_empty() {
+            return Ok(());
+        }
+        let tx = writer
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        self.add_pending(&tx, &writer.pending)?;
+        tx.commit()?;
+        writer.pending = PendingCounters {
+            through_id: writer.pending.through_id,
+            ..PendingCounters::default()
+        };
+        writer.written_at = Instant::now();
+        Ok(())
+    }
+
+    /// Adds `pending` to the stored counters and moves `click_counters.through_id` past them.
+    fn add_pending(&self, tx: &Transaction<'_>, pending: &PendingCounters) -> rusqlite::Result<()> {
+        let mut add_link_stats = tx.prepare_cached(&self.add_link_stats)?;
+        for ((link_id, channel), [human, bots, qr]) in &pending.links {
+            add_link_stats.execute(params![link_id, channel.as_str(), human, bots, qr])?;
+        }
+        let mut add_hour = tx.prepare_cached(&self.add_hour)?;
+        for ((campaign_id, hour, channel), [human, bots]) in &pending.hours {
+            add_hour.execute(params![campaign_id, hour, channel, human, bots])?;
+        }
+        let mut add_dimension = tx.prepare_cached(&self.add_dimension)?;
+        for ((campaign_id, hour, dimension), values) in &pending.dimensions {
+            for (value, human) in values {
+                add_dimension.execute(params![campaign_id, hour, dimension, value, human])?;
+            }
+        }
+        tx.prepare_cached(SET_COUNTED_THROUGH)?
+            .execute([pending.through_id])?;
+        Ok(())
+    }
+
+    fn write(&self, writer: &mut Writer, clicks: &[NewClick]) -> rusqlite::Result<()> {
+        let last_id = writer.next_id + i64::try_from(clicks.len()).unwrap_or(i64::MAX) - 1;
         // IMMEDIATE: take the write lock now (waiting out another writer under the busy
         // timeout) rather than fail half-way when a read turns into a write.
-        let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let tx = writer
+            .connection
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
         {
             let mut insert_click = tx.prepare_cached(INSERT_CLICK)?;
             let mut insert_visitor = tx.prepare_cached(INSERT_VISITOR)?;
-            for click in clicks {
+            for (id, click) in (writer.next_id..).zip(clicks) {
                 // The text form sqlx gives a `DateTime<Utc>`, which every reader parses and
                 // every range query compares.
                 let at = click.at.to_rfc3339_opts(SecondsFormat::AutoSi, false);
                 insert_click.execute(params![
+                    id,
                     click.link_id,
                     click.channel.as_str(),
                     at,
@@ -100,22 +253,30 @@ impl SqliteClickWriter {
                     ])?;
                 }
             }
-            let mut add_link_stats = tx.prepare_cached(&self.add_link_stats)?;
-            for (link_id, channel, [human, bots, qr]) in click_deltas(clicks) {
-                add_link_stats.execute(params![link_id, channel.as_str(), human, bots, qr])?;
-            }
-            let rollup = RollupDeltas::of_clicks(clicks);
-            let mut add_hour = tx.prepare_cached(&self.add_hour)?;
-            for ((campaign_id, hour, channel), [human, bots]) in &rollup.clicks {
-                add_hour.execute(params![campaign_id, hour, channel, human, bots])?;
-            }
-            let mut add_dimension = tx.prepare_cached(&self.add_dimension)?;
-            for ((campaign_id, hour, dimension, value), human) in &rollup.dimensions {
-                add_dimension.execute(params![campaign_id, hour, dimension, value, human])?;
-            }
         }
-        // Dropping an uncommitted transaction (any `?` above) rolls it back.
-        tx.commit()
+        // The batch's counters join those in memory only once it is committed; when they are
+        // due, those in memory and the batch's are written with it.
+        let due = writer.pending.links.len() >= MAX_PENDING_LINKS
+            || writer.written_at.elapsed() >= COUNTERS_EVERY;
+        if due {
+            let mut batch = PendingCounters::default();
+            batch.add(clicks, last_id);
+            // On an error the transaction rolls back and the counters in memory stay as they
+            // were, without this batch's.
+            self.add_pending(&tx, &writer.pending)?;
+            self.add_pending(&tx, &batch)?;
+            tx.commit()?;
+            writer.pending = PendingCounters {
+                through_id: last_id,
+                ..PendingCounters::default()
+            };
+            writer.written_at = Instant::now();
+        } else {
+            tx.commit()?;
+            writer.pending.add(clicks, last_id);
+        }
+        writer.next_id = last_id + 1;
+        Ok(())
     }
 }
 
@@ -124,17 +285,56 @@ impl BlockingClickWriter for SqliteClickWriter {
         if clicks.is_empty() {
             return Ok(());
         }
-        // A poisoned lock only means an earlier batch panicked; its transaction was rolled
-        // back when the connection's statement state unwound, so the connection is usable.
-        let mut connection = self
-            .connection
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let Some(connection) = connection.as_mut() else {
+        let mut state = self.lock();
+        let Some(writer) = state.as_mut() else {
             return Err(StoreError::Unavailable("the database is closed".into()));
         };
-        self.write(connection, clicks).map_err(store_error)
+        self.write(writer, clicks).map_err(store_error)
     }
+}
+
+/// Counts the clicks after `click_counters.through_id` (those a crash left uncounted) from
+/// their rows, the way the writer counts a batch; returns the id of the last click.
+fn count_uncounted_clicks(connection: &mut Connection) -> rusqlite::Result<i64> {
+    let tx = connection.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let (through, last): (i64, i64) = tx.query_row(
+        "SELECT through_id, MAX(through_id, COALESCE((SELECT MAX(id) FROM clicks), 0)) \
+         FROM click_counters",
+        [],
+        |row| Ok((row.get(0)?, row.get(1)?)),
+    )?;
+    if last > through {
+        let hour = "CAST(strftime('%s', c.at) AS INTEGER) / 3600";
+        let uncounted = "FROM clicks c JOIN links l ON l.id = c.link_id WHERE c.id > $1";
+        for statement in [
+            rollup_sql::link_clicks(&format!(
+                "SELECT c.link_id, c.channel, SUM(c.agent = 'human'), SUM(c.agent <> 'human'), \
+                 SUM(c.agent = 'human' AND c.qr) {uncounted} GROUP BY 1, 2"
+            )),
+            rollup_sql::clicks(&format!(
+                "SELECT l.campaign_id, {hour}, c.channel, SUM(c.agent = 'human'), \
+                 SUM(c.agent <> 'human') {uncounted} GROUP BY 1, 2, 3"
+            )),
+            rollup_sql::click_dimensions(&format!(
+                "SELECT l.campaign_id, {hour}, 'device', c.device, COUNT(*) {uncounted} \
+                 AND c.agent = 'human' GROUP BY 1, 2, 4"
+            )),
+            rollup_sql::click_dimensions(&format!(
+                "SELECT l.campaign_id, {hour}, 'referrer', c.referrer_host, COUNT(*) {uncounted} \
+                 AND c.agent = 'human' AND c.referrer_host IS NOT NULL GROUP BY 1, 2, 4"
+            )),
+        ] {
+            tx.execute(&sqlite_placeholders(&statement), [through])?;
+        }
+        tx.execute(SET_COUNTED_THROUGH, [last])?;
+        tracing::info!(
+            clicks_after = through,
+            through = last,
+            "counted the clicks stored before an unclean stop"
+        );
+    }
+    tx.commit()?;
+    Ok(last)
 }
 
 fn store_error(error: rusqlite::Error) -> StoreError {

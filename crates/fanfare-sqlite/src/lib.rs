@@ -69,6 +69,16 @@ impl SqliteStore {
         tracing::warn!("checkpoint after an erasure stayed busy; the next one copies the log");
     }
 
+    /// Writes the click counters the click writer holds in memory: every read of counters
+    /// (link stats, hourly counters, dimensions) calls this first.
+    async fn write_click_counters(&self) -> Result<(), StoreError> {
+        let clicks = Arc::clone(&self.clicks);
+        // Waits for a batch in progress: not on the async runtime's threads.
+        tokio::task::spawn_blocking(move || clicks.write_counters())
+            .await
+            .map_err(|e| StoreError::Database(format!("the click writer stopped: {e}")))?
+    }
+
     /// Opens (creating if needed) and migrates the database at `url` (`sqlite://fanfare.db`,
     /// `sqlite:///var/lib/fanfare/fanfare.db`).
     pub async fn open(url: &str) -> Result<Self, String> {
@@ -715,6 +725,7 @@ impl Store for SqliteStore {
         campaign_id: i64,
         page: Page,
     ) -> Result<Vec<LinkReport>, StoreError> {
+        self.write_click_counters().await?;
         let links: Vec<StoredLink> = sqlx::query_as(&format!(
             "{LINK_SELECT} WHERE l.campaign_id = ? AND l.id > ? ORDER BY l.id LIMIT ?"
         ))
@@ -1010,6 +1021,7 @@ impl Store for SqliteStore {
         campaign_id: i64,
         hours: Range<i64>,
     ) -> Result<Vec<(String, Counters)>, StoreError> {
+        self.write_click_counters().await?;
         reports::counters_by_channel(&self.pool, campaign_id, hours).await
     }
 
@@ -1018,6 +1030,7 @@ impl Store for SqliteStore {
         campaign_id: i64,
         hours: Range<i64>,
     ) -> Result<Vec<(i64, Counters)>, StoreError> {
+        self.write_click_counters().await?;
         reports::counters_by_hour(&self.pool, campaign_id, hours).await
     }
 
@@ -1027,6 +1040,7 @@ impl Store for SqliteStore {
         dimension: Dimension,
         hours: Range<i64>,
     ) -> Result<Vec<DimensionCount>, StoreError> {
+        self.write_click_counters().await?;
         reports::dimension_counts(&self.pool, campaign_id, dimension, hours).await
     }
 

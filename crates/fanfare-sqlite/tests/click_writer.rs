@@ -139,14 +139,15 @@ async fn a_closed_store_refuses_clicks_and_a_failed_batch_leaves_nothing() {
         .await
         .unwrap();
     assert_eq!(stored, 1, "only the batch that committed");
+
+    // Closing writes the counters held in memory: the failed batch's are not among them.
+    store.close().await;
     let counted: i64 = sqlx::query_scalar("SELECT clicks FROM link_stats WHERE link_id = ?")
         .bind(link_id)
         .fetch_one(&mut conn)
         .await
         .unwrap();
     assert_eq!(counted, 1);
-
-    store.close().await;
     let refused = store
         .record_clicks(&[click(link_id, campaign_id, now, None)])
         .await
