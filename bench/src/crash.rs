@@ -103,5 +103,42 @@ pub async fn run(args: CrashArgs) -> anyhow::Result<()> {
     if stored.unsigned_abs() < acknowledged {
         bail!("acknowledged clicks were lost");
     }
+    conn.close().await?;
+
+    // The counters the kill left in memory are counted from the rows at the next start: the
+    // links API must then agree with the rows.
+    let (mut server, base) = start_server(&args.fanfare, &database_url, &[]).await?;
+    let mut counted = 0;
+    let mut cursor: Option<String> = None;
+    loop {
+        let mut url = format!("{base}/api/v1/campaigns/crash/links?limit=100");
+        if let Some(cursor) = &cursor {
+            url.push_str(&format!("&cursor={cursor}"));
+        }
+        let page: Value = client
+            .get(url)
+            .bearer_auth(&key)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        for link in page["items"].as_array().into_iter().flatten() {
+            for stats in link["stats"].as_array().into_iter().flatten() {
+                counted += stats["clicks"].as_i64().unwrap_or_default()
+                    + stats["bot_clicks"].as_i64().unwrap_or_default();
+            }
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    server.start_kill()?;
+    server.wait().await?;
+    println!("after restart, the links API counts {counted} clicks ({stored} rows)");
+    if counted != stored {
+        bail!("the counters disagree with the stored clicks after restart");
+    }
     Ok(())
 }
