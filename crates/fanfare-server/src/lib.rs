@@ -324,8 +324,9 @@ async fn observe(State(state): State<AppState>, request: Request, next: Next) ->
     response
 }
 
-/// Serves until `shutdown` resolves, then stops accepting, waits for in-flight requests and
-/// closes the database pool (which flushes SQLite's WAL state cleanly).
+/// Serves until `shutdown` resolves, then stops accepting, waits for in-flight requests, the
+/// click writer's last batch and the webhook posts in progress, and closes the store (which
+/// writes the click counters still in memory and leaves SQLite's WAL state clean).
 pub async fn serve(
     listener: TcpListener,
     state: AppState,
@@ -333,6 +334,7 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let store = state.store.clone();
     let writer = state.clicks.take_writer().await;
+    let webhooks = state.webhooks.stopper();
     // The peer address feeds the visitor hash (and nothing else: it is never stored).
     let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     axum::serve(listener, app)
@@ -347,6 +349,7 @@ pub async fn serve(
     {
         tracing::error!("the click writer did not finish within 10 s");
     }
+    webhooks.stop().await;
     store.close().await;
     Ok(())
 }

@@ -26,7 +26,8 @@ use hmac::{Hmac, Mac};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
-use tokio::sync::Notify;
+use tokio::sync::{Notify, watch};
+use tokio::task::JoinHandle;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -370,6 +371,17 @@ pub(crate) async fn creation_approved(
 #[derive(Debug)]
 pub struct WebhookWorker {
     wake: Arc<Notify>,
+    control: Arc<WorkerControl>,
+}
+
+/// Stops the worker at shutdown, before the store closes: a poll of a closed store is an error.
+#[derive(Debug, Clone)]
+pub struct WebhookStopper(Arc<WorkerControl>);
+
+#[derive(Debug)]
+struct WorkerControl {
+    stop: watch::Sender<bool>,
+    task: std::sync::Mutex<Option<JoinHandle<()>>>,
 }
 
 impl WebhookWorker {
@@ -385,12 +397,13 @@ impl WebhookWorker {
             .build()
             .ok();
         let worker_wake = wake.clone();
-        tokio::spawn(async move {
+        let (stop, mut stopped) = watch::channel(false);
+        let task = tokio::spawn(async move {
             let Some(client) = client else {
                 tracing::error!("webhooks are off: no HTTP client could be built");
                 return;
             };
-            loop {
+            while !*stopped.borrow() {
                 let taken = store
                     .claim_webhook_deliveries(
                         now(),
@@ -398,7 +411,7 @@ impl WebhookWorker {
                         BATCH,
                     )
                     .await;
-                match taken {
+                let pause = match taken {
                     Ok(due) if !due.is_empty() => {
                         let mut posts = tokio::task::JoinSet::new();
                         for delivery in due {
@@ -410,22 +423,55 @@ impl WebhookWorker {
                                 }
                             });
                         }
+                        // Posts in progress finish even at shutdown: their attempts are recorded.
                         while posts.join_next().await.is_some() {}
+                        continue;
                     }
-                    Ok(_) => {
-                        tokio::select! {
-                            () = worker_wake.notified() => {}
-                            () = tokio::time::sleep(POLL) => {}
-                        }
-                    }
+                    Ok(_) => POLL,
                     Err(e) => {
                         tracing::error!(error = ?e, "webhook deliveries could not be read");
-                        tokio::time::sleep(POLL * 5).await;
+                        POLL * 5
                     }
+                };
+                tokio::select! {
+                    () = worker_wake.notified() => {}
+                    () = tokio::time::sleep(pause) => {}
+                    // A dropped sender stops the worker too.
+                    _ = stopped.changed() => break,
                 }
             }
         });
-        Self { wake }
+        Self {
+            wake,
+            control: Arc::new(WorkerControl {
+                stop,
+                task: std::sync::Mutex::new(Some(task)),
+            }),
+        }
+    }
+
+    pub fn stopper(&self) -> WebhookStopper {
+        WebhookStopper(Arc::clone(&self.control))
+    }
+}
+
+impl WebhookStopper {
+    /// Stops the worker and waits for the posts in progress (each ends within its timeout).
+    pub async fn stop(&self) {
+        let _ = self.0.stop.send(true);
+        let task = self
+            .0
+            .task
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .take();
+        if let Some(task) = task
+            && tokio::time::timeout(POST_TIMEOUT + Duration::from_secs(1), task)
+                .await
+                .is_err()
+        {
+            tracing::warn!("webhook posts still running at shutdown; their deliveries are retried");
+        }
     }
 }
 
@@ -523,6 +569,22 @@ mod tests {
                 "{attempts}: {wait}"
             );
         }
+    }
+
+    #[tokio::test]
+    async fn the_worker_stops_while_it_waits_and_before_the_store_closes() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
+        let store: DynStore = Arc::new(fanfare_sqlite::SqliteStore::open(&url).await.unwrap());
+        let worker = WebhookWorker::start(store.clone(), Duration::from_secs(1));
+        // Let it poll once and start waiting (POLL, 2 s).
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let stopper = worker.stopper();
+        tokio::time::timeout(Duration::from_secs(1), stopper.stop())
+            .await
+            .expect("the stop does not wait for the next poll");
+        assert!(worker.control.task.lock().unwrap().is_none());
+        store.close().await;
     }
 
     #[test]
