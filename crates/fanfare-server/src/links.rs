@@ -150,9 +150,9 @@ const PREVIEW_AGENTS: &[&str] = &[
     "viber",
 ];
 
-/// User agents the classifier remembers: a campaign's visitors come with a few thousand
-/// distinct browsers, and matching one against the bot patterns costs more than the rest of a
-/// redirect's own work.
+/// User agents the classifier remembers (with their device class): a campaign's visitors come
+/// with a few thousand distinct browsers, and matching one against the bot patterns costs more
+/// than the rest of a redirect's own work.
 const REMEMBERED_AGENTS: usize = 4096;
 /// Longer user agents are classified every time rather than kept (they are rare, and a client
 /// making up huge ones should not fill the memory).
@@ -161,7 +161,8 @@ const LONGEST_REMEMBERED_AGENT: usize = 512;
 #[derive(Debug)]
 pub struct AgentClassifier {
     bots: isbot::Bots,
-    remembered: quick_cache::sync::Cache<String, Agent>,
+    /// Each user agent's class and device.
+    remembered: quick_cache::sync::Cache<String, (Agent, Device)>,
 }
 
 impl Default for AgentClassifier {
@@ -174,18 +175,19 @@ impl Default for AgentClassifier {
 }
 
 impl AgentClassifier {
-    /// A missing user agent and a `HEAD` are not people; preview fetchers are named as such;
-    /// the rest is matched against the `isbot` crate's maintained pattern list.
-    pub fn classify(&self, method: &Method, user_agent: &str) -> Agent {
+    /// Who sent the request, and on what device. A missing user agent and a `HEAD` are not
+    /// people; preview fetchers are named as such; the rest is matched against the `isbot`
+    /// crate's maintained pattern list.
+    pub fn classify(&self, method: &Method, user_agent: &str) -> (Agent, Device) {
         match self.by_user_agent(user_agent) {
-            Agent::Human if method == Method::HEAD => Agent::Bot,
-            agent => agent,
+            (Agent::Human, device) if method == Method::HEAD => (Agent::Bot, device),
+            known => known,
         }
     }
 
-    fn by_user_agent(&self, user_agent: &str) -> Agent {
-        if let Some(agent) = self.remembered.get(user_agent) {
-            return agent;
+    fn by_user_agent(&self, user_agent: &str) -> (Agent, Device) {
+        if let Some(known) = self.remembered.get(user_agent) {
+            return known;
         }
         let lower = user_agent.to_ascii_lowercase();
         let agent = if PREVIEW_AGENTS.iter().any(|p| lower.contains(p)) {
@@ -195,10 +197,11 @@ impl AgentClassifier {
         } else {
             Agent::Human
         };
+        let known = (agent, Device::from_user_agent(user_agent));
         if user_agent.len() <= LONGEST_REMEMBERED_AGENT {
-            self.remembered.insert(user_agent.to_owned(), agent);
+            self.remembered.insert(user_agent.to_owned(), known);
         }
-        agent
+        known
     }
 }
 
@@ -348,7 +351,7 @@ async fn follow(state: &AppState, parts: &mut Parts) -> ApiResult<Response> {
         return Ok(not_found_page());
     };
     let target = &link.target;
-    let agent = state.agents.classify(method, &client.user_agent);
+    let (agent, device) = state.agents.classify(method, &client.user_agent);
     let click = NewClick {
         link_id: target.link_id,
         campaign_id: target.campaign_id,
@@ -361,7 +364,7 @@ async fn follow(state: &AppState, parts: &mut Parts) -> ApiResult<Response> {
         agent,
         qr: channel == Channel::Qr,
         referrer_host: referrer_host(&parts.headers),
-        device: Device::from_user_agent(&client.user_agent),
+        device,
     };
     state.clicks.record(click).await.map_err(|refused| {
         if refused == ClickRefused::Overloaded {
