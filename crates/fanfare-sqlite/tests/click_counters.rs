@@ -6,36 +6,14 @@
 // An unwrap in a test is a failed assertion.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use chrono::{TimeZone, Utc};
-use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
-use fanfare_core::link::{Agent, Channel, Device, LinkKey};
+use fanfare_core::link::{Agent, Channel, Device};
 use fanfare_sqlite::SqliteStore;
 use fanfare_store::{Counters, Dimension, NewClick, Page, Store};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
-
-async fn store_with_link(url: &str) -> (SqliteStore, i64, i64) {
-    let store = SqliteStore::open(url).await.unwrap();
-    let settings = CampaignSettings::parse(RawCampaignSettings {
-        kind: "brand",
-        landing_url: "https://www.example.com/",
-        ..Default::default()
-    })
-    .unwrap();
-    let campaign = store
-        .create_campaign(&Slug::parse("counted").unwrap(), &settings)
-        .await
-        .unwrap();
-    let link = store
-        .create_link(
-            campaign.id,
-            &LinkKey::generate(),
-            "https://www.example.com/",
-        )
-        .await
-        .unwrap();
-    (store, campaign.id, link.id)
-}
 
 fn click(link_id: i64, campaign_id: i64, agent: Agent, device: Device) -> NewClick {
     NewClick {
@@ -111,7 +89,7 @@ async fn counted_through(url: &str) -> i64 {
 async fn a_read_writes_the_counters_held_in_memory_first() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
-    let (store, campaign_id, link_id) = store_with_link(&url).await;
+    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
     store
         .record_clicks(&[
             click(link_id, campaign_id, Agent::Human, Device::Mobile),
@@ -139,7 +117,7 @@ async fn a_read_writes_the_counters_held_in_memory_first() {
 async fn a_clean_stop_writes_the_counters_and_a_crash_leaves_them_to_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
-    let (store, campaign_id, link_id) = store_with_link(&url).await;
+    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
     store
         .record_clicks(&[
             click(link_id, campaign_id, Agent::Human, Device::Mobile),
@@ -196,7 +174,7 @@ async fn a_clean_stop_writes_the_counters_and_a_crash_leaves_them_to_the_next_st
 async fn click_ids_grow_when_the_newest_rows_are_deleted() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
-    let (store, campaign_id, link_id) = store_with_link(&url).await;
+    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
     let one = [click(link_id, campaign_id, Agent::Human, Device::Mobile)];
     store.record_clicks(&one).await.unwrap();
     store.record_clicks(&one).await.unwrap();

@@ -5,39 +5,16 @@
 // An unwrap in a test is a failed assertion.
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
-use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
-use fanfare_core::link::{Agent, Channel, Device, LinkKey};
-use fanfare_sqlite::SqliteStore;
+use fanfare_core::link::{Agent, Channel, Device};
 use fanfare_store::{NewClick, Store, StoreError};
 use sqlx::Connection;
 use sqlx::sqlite::SqliteConnection;
 
 /// A click row: `at` as text and as read by sqlx, referrer, qr, device.
 type StoredClick = (String, DateTime<Utc>, Option<String>, bool, String);
-
-async fn store_with_link(url: &str) -> (SqliteStore, i64, i64) {
-    let store = SqliteStore::open(url).await.unwrap();
-    let settings = CampaignSettings::parse(RawCampaignSettings {
-        kind: "brand",
-        landing_url: "https://www.example.com/",
-        ..Default::default()
-    })
-    .unwrap();
-    let campaign = store
-        .create_campaign(&Slug::parse("written").unwrap(), &settings)
-        .await
-        .unwrap();
-    let link = store
-        .create_link(
-            campaign.id,
-            &LinkKey::generate(),
-            "https://www.example.com/",
-        )
-        .await
-        .unwrap();
-    (store, campaign.id, link.id)
-}
 
 fn click(link_id: i64, campaign_id: i64, at: DateTime<Utc>, referrer: Option<&str>) -> NewClick {
     NewClick {
@@ -57,7 +34,7 @@ fn click(link_id: i64, campaign_id: i64, at: DateTime<Utc>, referrer: Option<&st
 async fn clicks_are_stored_in_the_text_forms_sqlx_reads_and_writes() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
-    let (store, campaign_id, link_id) = store_with_link(&url).await;
+    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
     let precise = Utc.timestamp_opt(1_795_000_000, 123_456_789).unwrap();
     let whole = Utc.timestamp_opt(1_795_086_400, 0).unwrap();
     store
@@ -116,7 +93,7 @@ async fn clicks_are_stored_in_the_text_forms_sqlx_reads_and_writes() {
 async fn a_closed_store_refuses_clicks_and_a_failed_batch_leaves_nothing() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
-    let (store, campaign_id, link_id) = store_with_link(&url).await;
+    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
     let now = Utc::now();
 
     // A click on a link that does not exist breaks the foreign key half-way through the batch:
