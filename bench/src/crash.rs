@@ -111,12 +111,13 @@ pub async fn run(args: CrashArgs) -> anyhow::Result<()> {
     let mut counted = 0;
     let mut cursor: Option<String> = None;
     loop {
-        let mut url = format!("{base}/api/v1/campaigns/crash/links?limit=100");
+        let mut request = client
+            .get(format!("{base}/api/v1/campaigns/crash/links"))
+            .query(&[("limit", "100")]);
         if let Some(cursor) = &cursor {
-            url.push_str(&format!("&cursor={cursor}"));
+            request = request.query(&[("cursor", cursor)]);
         }
-        let page: Value = client
-            .get(url)
+        let page: Value = request
             .bearer_auth(&key)
             .send()
             .await?

@@ -53,8 +53,6 @@ struct PendingCounters {
     hours: HashMap<ChannelKey, [i64; 2]>,
     /// (campaign, hour, dimension) → value → human clicks
     dimensions: HashMap<(i64, i64, &'static str), HashMap<String, i64>>,
-    /// The id of the last click they count.
-    through_id: i64,
 }
 
 impl PendingCounters {
@@ -62,8 +60,8 @@ impl PendingCounters {
         self.links.is_empty() && self.hours.is_empty() && self.dimensions.is_empty()
     }
 
-    /// Adds a committed batch's counters, the batch's last click being `through_id`.
-    fn add(&mut self, clicks: &[NewClick], through_id: i64) {
+    /// Adds a batch's counters.
+    fn add(&mut self, clicks: &[NewClick]) {
         for (link, channel, counts) in click_deltas(clicks) {
             let sums = self.links.entry((link, channel)).or_default();
             sums.iter_mut().zip(counts).for_each(|(sum, n)| *sum += n);
@@ -86,7 +84,6 @@ impl PendingCounters {
                 }
             }
         }
-        self.through_id = through_id;
     }
 }
 
@@ -94,6 +91,7 @@ impl PendingCounters {
 #[derive(Debug)]
 struct Writer {
     connection: Connection,
+    /// The counters of the committed clicks up to `next_id - 1` not yet written.
     pending: PendingCounters,
     /// When the counters in memory were last written.
     written_at: Instant,
@@ -135,10 +133,7 @@ impl SqliteClickWriter {
         Ok(Self {
             state: Mutex::new(Some(Writer {
                 connection,
-                pending: PendingCounters {
-                    through_id: last_id,
-                    ..PendingCounters::default()
-                },
+                pending: PendingCounters::default(),
                 written_at: Instant::now(),
                 next_id: last_id + 1,
             })),
@@ -185,34 +180,34 @@ impl SqliteClickWriter {
         let tx = writer
             .connection
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        self.add_pending(&tx, &writer.pending)?;
+        self.add_counters(&tx, &writer.pending)?;
+        count_through(&tx, writer.next_id - 1)?;
         tx.commit()?;
-        writer.pending = PendingCounters {
-            through_id: writer.pending.through_id,
-            ..PendingCounters::default()
-        };
+        writer.pending = PendingCounters::default();
         writer.written_at = Instant::now();
         Ok(())
     }
 
-    /// Adds `pending` to the stored counters and moves `click_counters.through_id` past them.
-    fn add_pending(&self, tx: &Transaction<'_>, pending: &PendingCounters) -> rusqlite::Result<()> {
+    /// Adds `counters` to the stored counters.
+    fn add_counters(
+        &self,
+        tx: &Transaction<'_>,
+        counters: &PendingCounters,
+    ) -> rusqlite::Result<()> {
         let mut add_link_stats = tx.prepare_cached(&self.add_link_stats)?;
-        for ((link_id, channel), [human, bots, qr]) in &pending.links {
+        for ((link_id, channel), [human, bots, qr]) in &counters.links {
             add_link_stats.execute(params![link_id, channel.as_str(), human, bots, qr])?;
         }
         let mut add_hour = tx.prepare_cached(&self.add_hour)?;
-        for ((campaign_id, hour, channel), [human, bots]) in &pending.hours {
+        for ((campaign_id, hour, channel), [human, bots]) in &counters.hours {
             add_hour.execute(params![campaign_id, hour, channel, human, bots])?;
         }
         let mut add_dimension = tx.prepare_cached(&self.add_dimension)?;
-        for ((campaign_id, hour, dimension), values) in &pending.dimensions {
+        for ((campaign_id, hour, dimension), values) in &counters.dimensions {
             for (value, human) in values {
                 add_dimension.execute(params![campaign_id, hour, dimension, value, human])?;
             }
         }
-        tx.prepare_cached(SET_COUNTED_THROUGH)?
-            .execute([pending.through_id])?;
         Ok(())
     }
 
@@ -260,20 +255,18 @@ impl SqliteClickWriter {
             || writer.written_at.elapsed() >= COUNTERS_EVERY;
         if due {
             let mut batch = PendingCounters::default();
-            batch.add(clicks, last_id);
+            batch.add(clicks);
             // On an error the transaction rolls back and the counters in memory stay as they
             // were, without this batch's.
-            self.add_pending(&tx, &writer.pending)?;
-            self.add_pending(&tx, &batch)?;
+            self.add_counters(&tx, &writer.pending)?;
+            self.add_counters(&tx, &batch)?;
+            count_through(&tx, last_id)?;
             tx.commit()?;
-            writer.pending = PendingCounters {
-                through_id: last_id,
-                ..PendingCounters::default()
-            };
+            writer.pending = PendingCounters::default();
             writer.written_at = Instant::now();
         } else {
             tx.commit()?;
-            writer.pending.add(clicks, last_id);
+            writer.pending.add(clicks);
         }
         writer.next_id = last_id + 1;
         Ok(())
@@ -291,6 +284,12 @@ impl BlockingClickWriter for SqliteClickWriter {
         };
         self.write(writer, clicks).map_err(store_error)
     }
+}
+
+/// Records that the stored counters hold every click up to `last_id`.
+fn count_through(tx: &Transaction<'_>, last_id: i64) -> rusqlite::Result<()> {
+    tx.prepare_cached(SET_COUNTED_THROUGH)?.execute([last_id])?;
+    Ok(())
 }
 
 /// Counts the clicks after `click_counters.through_id` (those a crash left uncounted) from
@@ -326,7 +325,7 @@ fn count_uncounted_clicks(connection: &mut Connection) -> rusqlite::Result<i64> 
         ] {
             tx.execute(&sqlite_placeholders(&statement), [through])?;
         }
-        tx.execute(SET_COUNTED_THROUGH, [last])?;
+        count_through(&tx, last)?;
         tracing::info!(
             clicks_after = through,
             through = last,

@@ -85,11 +85,9 @@ async fn counted_through(url: &str) -> i64 {
         .unwrap()
 }
 
-#[tokio::test]
-async fn a_read_writes_the_counters_held_in_memory_first() {
-    let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
-    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
+/// A new store whose link was clicked once by a person on a phone and once by a link preview.
+async fn person_and_preview_clicked(url: &str) -> (SqliteStore, i64, i64) {
+    let (store, campaign_id, link_id) = common::store_with_link(url).await;
     store
         .record_clicks(&[
             click(link_id, campaign_id, Agent::Human, Device::Mobile),
@@ -97,6 +95,14 @@ async fn a_read_writes_the_counters_held_in_memory_first() {
         ])
         .await
         .unwrap();
+    (store, campaign_id, link_id)
+}
+
+#[tokio::test]
+async fn a_read_writes_the_counters_held_in_memory_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
+    let (store, campaign_id, _) = person_and_preview_clicked(&url).await;
     assert_eq!(
         counted_through(&url).await,
         0,
@@ -117,14 +123,7 @@ async fn a_read_writes_the_counters_held_in_memory_first() {
 async fn a_clean_stop_writes_the_counters_and_a_crash_leaves_them_to_the_next_start() {
     let dir = tempfile::tempdir().unwrap();
     let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
-    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
-    store
-        .record_clicks(&[
-            click(link_id, campaign_id, Agent::Human, Device::Mobile),
-            click(link_id, campaign_id, Agent::Preview, Device::Unknown),
-        ])
-        .await
-        .unwrap();
+    let (store, campaign_id, link_id) = person_and_preview_clicked(&url).await;
     store.close().await;
     assert_eq!(counted_through(&url).await, 2, "closing wrote the counters");
 
