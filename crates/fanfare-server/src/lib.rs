@@ -24,6 +24,7 @@ mod auth;
 mod campaign_page;
 mod campaigns;
 mod clicks;
+pub use clicks::runtime_idle;
 pub mod dashboard;
 mod engagement;
 pub mod error;
