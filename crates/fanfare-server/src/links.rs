@@ -305,9 +305,13 @@ async fn redirect(State(state): State<AppState>, request: Request) -> Response {
     drop(in_flight);
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
-    state
-        .metrics
-        .observe_request(parts.method.as_str(), REDIRECT_ROUTE, status, elapsed);
+    if status == 302 && parts.method == Method::GET {
+        state.metrics.observe_redirect_found(elapsed);
+    } else {
+        state
+            .metrics
+            .observe_request(parts.method.as_str(), REDIRECT_ROUTE, status, elapsed);
+    }
     tracing::debug!(
         route = REDIRECT_ROUTE,
         status,
@@ -317,7 +321,7 @@ async fn redirect(State(state): State<AppState>, request: Request) -> Response {
     response
 }
 
-const REDIRECT_ROUTE: &str = "/s/{code}";
+pub(crate) const REDIRECT_ROUTE: &str = "/s/{code}";
 
 /// Counts a request in flight until dropped, so that a client hanging up mid-request (which
 /// drops the handler's future) does not leave it counted.

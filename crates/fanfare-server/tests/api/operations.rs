@@ -83,7 +83,27 @@ async fn metrics_are_labelled_by_route_template(app: &mut TestApp) {
         .send()
         .await
         .unwrap();
-    // The redirect counts itself (it is served outside the shared layers).
+    // The redirect counts itself (it is served outside the shared layers); a followed link
+    // (`GET`, 302) is counted through handles kept aside, a `HEAD` through the labels.
+    let fan: Value = app
+        .client
+        .post(app.url("/api/public/campaigns/secret-launch/fans"))
+        .json(&json!({"name": "Ada"}))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let link = fan["links"]["x"].as_str().unwrap();
+    let no_redirects = reqwest::Client::builder()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    for method in [Method::GET, Method::GET, Method::HEAD] {
+        let followed = no_redirects.request(method, link).send().await.unwrap();
+        assert_eq!(followed.status(), StatusCode::FOUND);
+    }
     let unknown = app
         .client
         .get(app.url("/s/SECRETXYZf"))
@@ -115,6 +135,13 @@ async fn metrics_are_labelled_by_route_template(app: &mut TestApp) {
         ),
         "{text}"
     );
+    for counted in [
+        "fanfare_http_requests_total{method=\"GET\",route=\"/s/{code}\",status=\"302\"} 2",
+        "fanfare_http_requests_total{method=\"HEAD\",route=\"/s/{code}\",status=\"302\"} 1",
+        "fanfare_http_request_duration_seconds_count{method=\"GET\",route=\"/s/{code}\"} 3",
+    ] {
+        assert!(text.contains(counted), "{counted} in {text}");
+    }
     assert!(text.contains("fanfare_http_requests_in_flight 1"), "{text}");
     assert!(text.contains("fanfare_http_request_duration_seconds_bucket"));
     assert!(text.contains("fanfare_build_info{version="));
