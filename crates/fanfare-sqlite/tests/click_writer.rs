@@ -136,3 +136,64 @@ async fn a_closed_store_refuses_clicks_and_a_failed_batch_leaves_nothing() {
         Err(StoreError::Unavailable(_))
     ));
 }
+
+/// A batch as large as the click pipeline gathers under load (bots among humans, visitors
+/// repeated within it): every row lands whole, in order, with the ids following on, and each
+/// visitor is counted once.
+#[tokio::test]
+async fn a_large_batch_is_stored_row_for_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
+    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
+    let start = Utc.timestamp_opt(1_795_000_000, 0).unwrap();
+    store
+        .record_clicks(&[click(link_id, campaign_id, start, None)])
+        .await
+        .unwrap();
+    let batch: Vec<NewClick> = (0..37i64)
+        .map(|i| NewClick {
+            // Every third click is a bot; visitors repeat within the batch (7 of them).
+            agent: if i % 3 == 2 { Agent::Bot } else { Agent::Human },
+            visitor_hash: format!("{:032x}", i % 7),
+            ..click(
+                link_id,
+                campaign_id,
+                start + chrono::Duration::seconds(i),
+                Some(&format!("site{i}.example")),
+            )
+        })
+        .collect();
+    store.record_clicks(&batch).await.unwrap();
+
+    let mut conn = SqliteConnection::connect(&url).await.unwrap();
+    let rows: Vec<(i64, DateTime<Utc>, String, String, Option<String>)> = sqlx::query_as(
+        "SELECT id, at, agent, visitor_hash, referrer_host FROM clicks WHERE id > 1 ORDER BY id",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .unwrap();
+    assert_eq!(rows.len(), 37);
+    for ((id, at, agent, visitor, referrer), (i, sent)) in rows.iter().zip(batch.iter().enumerate())
+    {
+        assert_eq!(*id, i64::try_from(i).unwrap() + 2, "ids follow on");
+        assert_eq!(*at, sent.at);
+        assert_eq!(agent, sent.agent.as_str());
+        assert_eq!(visitor, &sent.visitor_hash);
+        assert_eq!(referrer, &sent.referrer_host);
+    }
+    // Unique visitors: the seven hashes, each seen by a human (the first click's visitor is
+    // the eighth hash, from the batch before).
+    let visitors: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM link_daily_visitors")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(visitors, 8);
+    store.close().await;
+    let (humans, bots): (i64, i64) =
+        sqlx::query_as("SELECT clicks, bot_clicks FROM link_stats WHERE link_id = ?")
+            .bind(link_id)
+            .fetch_one(&mut conn)
+            .await
+            .unwrap();
+    assert_eq!((humans, bots), (1 + 25, 12));
+}
