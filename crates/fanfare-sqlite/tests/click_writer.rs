@@ -15,6 +15,8 @@ use sqlx::sqlite::SqliteConnection;
 
 /// A click row: `at` as text and as read by sqlx, referrer, qr, device.
 type StoredClick = (String, DateTime<Utc>, Option<String>, bool, String);
+/// A click row: id, time, agent, visitor hash, referrer.
+type RowOfBatch = (i64, DateTime<Utc>, String, String, Option<String>);
 
 fn click(link_id: i64, campaign_id: i64, at: DateTime<Utc>, referrer: Option<&str>) -> NewClick {
     NewClick {
@@ -166,7 +168,7 @@ async fn a_large_batch_is_stored_row_for_row() {
     store.record_clicks(&batch).await.unwrap();
 
     let mut conn = SqliteConnection::connect(&url).await.unwrap();
-    let rows: Vec<(i64, DateTime<Utc>, String, String, Option<String>)> = sqlx::query_as(
+    let rows: Vec<RowOfBatch> = sqlx::query_as(
         "SELECT id, at, agent, visitor_hash, referrer_host FROM clicks WHERE id > 1 ORDER BY id",
     )
     .fetch_all(&mut conn)
