@@ -202,6 +202,13 @@ impl TestApp {
         format!("{}{path}", self.base)
     }
 
+    /// The `/metrics` page, as text.
+    pub async fn metrics(&self) -> String {
+        let response = self.client.get(self.url("/metrics")).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK);
+        response.text().await.unwrap()
+    }
+
     /// A request with the admin key.
     pub fn admin(&self, method: Method, path: &str) -> RequestBuilder {
         self.client

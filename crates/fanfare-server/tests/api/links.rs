@@ -684,15 +684,7 @@ mod configured {
             found >= 1 && refused >= 1,
             "found {found}, refused {refused}"
         );
-        let metrics = app
-            .client
-            .get(app.url("/metrics"))
-            .send()
-            .await
-            .unwrap()
-            .text()
-            .await
-            .unwrap();
+        let metrics = app.metrics().await;
         assert!(
             metrics.contains(&format!("fanfare_clicks_refused_overload_total {refused}")),
             "{metrics}"
@@ -739,15 +731,7 @@ mod configured {
             }
             let s = stats(&app, "gathered", &key_of(&link)).await;
             assert_eq!(channel_stats(&s, "x")["clicks"], 200);
-            let metrics = app
-                .client
-                .get(app.url("/metrics"))
-                .send()
-                .await
-                .unwrap()
-                .text()
-                .await
-                .unwrap();
+            let metrics = app.metrics().await;
             let value = |name: &str| -> f64 {
                 metrics
                     .lines()
