@@ -1,17 +1,15 @@
 //! The dashboard's login, sessions, CSRF and audit pages over real HTTP.
 
-use reqwest::{StatusCode, redirect::Policy};
+use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::{Backend, TestApp};
 
 const PASSWORD: &str = "correct horse battery staple";
 
+/// Reads the dashboard's redirects (to the login page, after a login) instead of following them.
 fn browser() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
+    crate::helpers::no_redirects()
 }
 
 /// Logs in and returns the session cookie (`name=value`).

@@ -1,10 +1,10 @@
 //! Transmission through HTTP: the whole loop, redirects that cannot be steered, bots, unique
 //! clicks, QR codes, shares, admin links.
 
-use reqwest::{Method, StatusCode, redirect::Policy};
+use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error};
+use crate::helpers::{TestApp, expect_error, no_redirects};
 
 crate::on_both_backends!(
     the_whole_loop_credits_the_ambassador_and_the_channel,
@@ -20,13 +20,6 @@ crate::on_both_backends!(
 );
 
 const HUMAN: &str = "Mozilla/5.0 (X11; Linux x86_64; rv:133.0) Gecko/20100101 Firefox/133.0";
-
-fn no_redirects() -> reqwest::Client {
-    reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap()
-}
 
 async fn campaign(app: &TestApp, slug: &str, extra: Value) {
     let mut body = json!({"slug": slug, "kind": "product", "title": "Spring & co",

@@ -3,7 +3,7 @@ use std::collections::BTreeSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::helpers::{TestApp, expect_error};
+use crate::helpers::{TestApp, expect_error, no_redirects};
 
 crate::on_both_backends!(
     health_and_readiness,
@@ -96,12 +96,8 @@ async fn metrics_are_labelled_by_route_template(app: &mut TestApp) {
         .await
         .unwrap();
     let link = fan["links"]["x"].as_str().unwrap();
-    let no_redirects = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap();
     for method in [Method::GET, Method::GET, Method::HEAD] {
-        let followed = no_redirects.request(method, link).send().await.unwrap();
+        let followed = no_redirects().request(method, link).send().await.unwrap();
         assert_eq!(followed.status(), StatusCode::FOUND);
     }
     let unknown = app

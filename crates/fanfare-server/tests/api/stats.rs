@@ -1,6 +1,5 @@
 //! Stats and cascades of a campaign built through HTTP, against values computed by hand.
 
-use reqwest::redirect::Policy;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
@@ -136,11 +135,7 @@ async fn interact(app: &TestApp, fan: &Value, kind: &str) {
 }
 
 async fn follow(url: &str, agent: &str) {
-    let client = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let response = client
+    let response = crate::helpers::no_redirects()
         .get(url)
         .header("user-agent", agent)
         .header("referer", "https://social.example/feed")

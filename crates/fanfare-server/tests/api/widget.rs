@@ -368,10 +368,7 @@ async fn the_hosted_page_renders_the_campaign_with_its_share_tags(app: &mut Test
         .and_then(|s| s.split('"').next())
         .unwrap()
         .to_owned();
-    let shared = reqwest::Client::builder()
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .unwrap()
+    let shared = crate::helpers::no_redirects()
         .get(&href)
         .send()
         .await
