@@ -4,8 +4,12 @@
 //! itself and skips the span); [`serve`] runs it until a shutdown signal, then lets in-flight
 //! requests finish and closes the database.
 
+use std::convert::Infallible;
 use std::future::Future;
+use std::panic::AssertUnwindSafe;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll};
 use std::time::Instant;
 
 use axum::Router;
@@ -13,6 +17,7 @@ use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use fanfare_store::DynStore;
+use futures_util::FutureExt as _;
 use tokio::net::TcpListener;
 use tower_http::catch_panic::CatchPanicLayer;
 use tracing::Instrument;
@@ -277,6 +282,42 @@ pub fn router(state: AppState) -> Router {
         .with_state(state)
 }
 
+/// Serves the short links' redirects ahead of the router and everything else through it. The
+/// redirect is the request a server answers thousands of times a second; matching its route,
+/// storing its path parameters and boxing its handler's futures cost about 1 µs of the 13 µs of
+/// CPU a redirect took under `bench/redirect`. The route stays in the router (and in the OpenAPI document) for the
+/// requests the fast lane leaves to it (see `links::is_plain_redirect`).
+#[derive(Clone)]
+struct RedirectFirst {
+    state: AppState,
+    router: Router,
+}
+
+impl tower::Service<Request> for RedirectFirst {
+    type Response = Response;
+    type Error = Infallible;
+    type Future = Pin<Box<dyn Future<Output = Result<Response, Infallible>> + Send>>;
+
+    fn poll_ready(&mut self, _: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        // The router is always ready, and so is the redirect.
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: Request) -> Self::Future {
+        if links::is_plain_redirect(request.method(), request.uri().path()) {
+            let redirect = links::redirect_unrouted(self.state.clone(), request);
+            // As `CatchPanicLayer` does for the routed requests.
+            return Box::pin(async move {
+                Ok(AssertUnwindSafe(redirect)
+                    .catch_unwind()
+                    .await
+                    .unwrap_or_else(panicked))
+            });
+        }
+        Box::pin(self.router.call(request))
+    }
+}
+
 /// A panic in a handler answers a JSON 500 rather than dropping the connection.
 fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
     ApiError::Internal("a handler panicked".into()).into_response()
@@ -336,8 +377,14 @@ pub async fn serve(
     let store = state.store.clone();
     let writer = state.clicks.take_writer().await;
     let webhooks = state.webhooks.stopper();
+    let app = RedirectFirst {
+        router: router(state.clone()),
+        state,
+    };
     // The peer address feeds the visitor hash (and nothing else: it is never stored).
-    let app = router(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    let app = axum::ServiceExt::<Request>::into_make_service_with_connect_info::<
+        std::net::SocketAddr,
+    >(app);
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown)
         .await?;

@@ -296,12 +296,54 @@ pub(crate) fn url_host(value: &str) -> Option<String> {
         (status = 503, description = "Overloaded or database unavailable; see Retry-After", body = ErrorBody),
     ))]
 async fn redirect(State(state): State<AppState>, request: Request) -> Response {
-    // What the shared `observe` layer does for the other routes, minus the span: the request
-    // is counted, timed and logged at debug level under its route's name.
     let started = Instant::now();
-    let in_flight = InFlight::enter(&state);
     let (mut parts, _) = request.into_parts();
-    let response = follow(&state, &mut parts).await.into_response();
+    match ApiPath::<String>::from_request_parts(&mut parts, &state).await {
+        Ok(ApiPath(code)) => observed_redirect(&state, &parts, Ok(&code), started).await,
+        Err(rejected) => observed_redirect(&state, &parts, Err(rejected), started).await,
+    }
+}
+
+/// The path a short link's redirect is served at, up to the code.
+const SHORT_LINK_PREFIX: &str = "/s/";
+
+/// Whether a request is a short link's redirect whose code can be read from the path as it is:
+/// a `GET` or `HEAD` of `/s/{code}` with one segment and nothing percent-encoded. Those are
+/// served ahead of the router ([`redirect_unrouted`]); the rest (`/s/{code}/qr.svg`, other
+/// methods, encoded characters) goes through it.
+pub(crate) fn is_plain_redirect(method: &Method, path: &str) -> bool {
+    (method == Method::GET || method == Method::HEAD)
+        && path
+            .strip_prefix(SHORT_LINK_PREFIX)
+            .is_some_and(|code| !code.is_empty() && !code.contains(['/', '%']))
+}
+
+/// A request [`is_plain_redirect`] accepted, answered as `redirect` answers it through the
+/// router, without the route matching and the boxed futures routing costs on every click.
+pub(crate) async fn redirect_unrouted(state: AppState, request: Request) -> Response {
+    let started = Instant::now();
+    let (parts, _) = request.into_parts();
+    let code = parts
+        .uri
+        .path()
+        .strip_prefix(SHORT_LINK_PREFIX)
+        .unwrap_or_default();
+    observed_redirect(&state, &parts, Ok(code), started).await
+}
+
+/// What the shared `observe` layer does for the other routes, minus the span: the request is
+/// counted, timed and logged at debug level under its route's name.
+async fn observed_redirect(
+    state: &AppState,
+    parts: &Parts,
+    code: Result<&str, ApiError>,
+    started: Instant,
+) -> Response {
+    let in_flight = InFlight::enter(state);
+    let response = match code {
+        Ok(code) => follow(state, parts, code).await.into_response(),
+        Err(rejected) => rejected.into_response(),
+    };
     drop(in_flight);
     let elapsed = started.elapsed();
     let status = response.status().as_u16();
@@ -340,11 +382,10 @@ impl Drop for InFlight<'_> {
     }
 }
 
-async fn follow(state: &AppState, parts: &mut Parts) -> ApiResult<Response> {
-    let client = Client::from_request_parts(parts, state).await?;
-    let ApiPath(code) = ApiPath::<String>::from_request_parts(parts, state).await?;
+async fn follow(state: &AppState, parts: &Parts, code: &str) -> ApiResult<Response> {
+    let client = Client::of(parts, state);
     let method = &parts.method;
-    let Some((_, channel, link)) = resolve(state, &code).await? else {
+    let Some((_, channel, link)) = resolve(state, code).await? else {
         return Ok(not_found_page());
     };
     let Some(location) = &link.location else {
@@ -792,4 +833,35 @@ async fn disable_link(
     }
     state.links.forget(&parsed);
     Ok(StatusCode::NO_CONTENT)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_short_link_redirects_skip_the_router() {
+        for path in ["/s/ABCDEFGHx", "/s/x", "/s/anything-else_"] {
+            assert!(is_plain_redirect(&Method::GET, path), "{path}");
+            assert!(is_plain_redirect(&Method::HEAD, path), "{path}");
+        }
+        for method in [Method::POST, Method::PUT, Method::DELETE, Method::OPTIONS] {
+            assert!(!is_plain_redirect(&method, "/s/ABCDEFGHx"), "{method}");
+        }
+        // Other routes under /s/, empty codes, and codes that need decoding go through the
+        // router, which answers them as it always has.
+        for path in [
+            "/s/",
+            "/s",
+            "/s/ABCDEFGHx/qr.svg",
+            "/s/ABCDEFGHx/",
+            "/s/ABCDEFGH%78",
+            "/s/%2F%2Fevil.example",
+            "/share/ABCDEFGHx",
+            "/S/ABCDEFGHx",
+            "//s/ABCDEFGHx",
+        ] {
+            assert!(!is_plain_redirect(&Method::GET, path), "{path}");
+        }
+    }
 }

@@ -28,6 +28,13 @@ impl FromRequestParts<AppState> for Client {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
+        Ok(Self::of(parts, state))
+    }
+}
+
+impl Client {
+    /// The client of a request (what the extractor gives, for code holding the parts already).
+    pub fn of(parts: &Parts, state: &AppState) -> Self {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
@@ -45,7 +52,7 @@ impl FromRequestParts<AppState> for Client {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default()
             .to_owned();
-        Ok(Self { ip, user_agent })
+        Self { ip, user_agent }
     }
 }
 

@@ -208,6 +208,16 @@ async fn redirects_cannot_be_steered_by_the_request(app: &mut TestApp) {
         );
         assert!(!landing.as_str().contains("evil"));
     }
+    // The same code with a letter percent-encoded is read by the router rather than ahead of
+    // it: the same redirect, the same tags.
+    let code = link.rsplit('/').next().unwrap();
+    let encoded = app.url(&format!("/s/%{:02X}{}", code.as_bytes()[0], &code[1..]));
+    let response = click(&encoded, Some(HUMAN)).await;
+    assert_eq!(response.status(), StatusCode::FOUND);
+    assert_eq!(
+        location(&response),
+        location(&click(&link, Some(HUMAN)).await)
+    );
     // Another path shape is not a short link at all.
     let other = click(&format!("{link}/?target=https://evil.example"), Some(HUMAN)).await;
     assert_eq!(other.status(), StatusCode::NOT_FOUND);
