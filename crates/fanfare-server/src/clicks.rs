@@ -1,19 +1,21 @@
 //! The click pipeline (DESIGN §2): handlers push classified clicks onto a bounded channel; one
-//! writer task drains it and commits each batch in a single transaction (raw rows and counters);
-//! a handler answers its `302` only once its batch is committed (group commit). So an answered
+//! writer drains it and commits each batch in a single transaction (raw rows and counters); a
+//! handler answers its `302` only once its batch is committed (group commit). So an answered
 //! click survives `kill -9`, and a thousand concurrent clicks cost a handful of transactions,
-//! not a thousand. A backend that can commit on a thread of its own (SQLite, called directly)
-//! gets the writer on a dedicated thread; the others get it as a task on the async runtime.
+//! not a thousand.
 //!
-//! On its own thread the writer lets clicks gather while the runtime is busy: it commits when
-//! the runtime goes idle or enough clicks wait (see [`Bell`]), so that a loaded server commits
-//! a few large batches rather than many small ones.
+//! A backend that commits by blocking (SQLite, called directly) is driven by a [`Leader`]: a
+//! task started by the first click that finds none running, which lets its worker run out of
+//! other ready work before it takes the queued clicks (so a loaded server commits a few large
+//! batches, not many small ones), commits them on that worker and wakes their handlers there.
+//! No thread is woken on the way, where a writer thread of its own cost two cross-thread
+//! wake-ups per batch. Other backends get the writer as a task that awaits each commit.
 //!
 //! Overload is explicit: when the queue stays full for [`OVERLOAD_WAIT`], the click is refused
 //! with `503` and counted, never dropped silently.
 
-use std::sync::atomic::{AtomicIsize, Ordering};
-use std::sync::{Arc, OnceLock, RwLock};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, PoisonError};
 use std::time::{Duration, Instant};
 
 use fanfare_store::{BlockingClickWriter, DynStore, NewClick, StoreError};
@@ -24,11 +26,6 @@ use crate::Metrics;
 
 /// The most clicks one transaction commits.
 const MAX_BATCH: usize = 512;
-/// Clicks waiting that wake the writer at once, busy runtime or not.
-const FULL_ENOUGH: isize = 32;
-/// The longest a writer that has just committed waits for more clicks before it takes what is
-/// there; the runtime's going idle or [`FULL_ENOUGH`] clicks end the wait sooner.
-const LINGER: Duration = Duration::from_millis(1);
 /// How long a click may wait for room in a full queue before it is refused.
 pub const OVERLOAD_WAIT: Duration = Duration::from_millis(500);
 
@@ -46,113 +43,165 @@ type Ack = oneshot::Sender<bool>;
 #[derive(Debug, Clone)]
 pub struct ClickPipeline {
     queue: mpsc::Sender<(NewClick, Ack)>,
-    /// Set for a writer on a thread of its own.
-    bell: Option<Arc<Bell>>,
+    /// Set for a backend that commits by blocking.
+    leader: Option<Arc<Leader>>,
+    /// The writer task of the other backends, taken by `serve` to wait for its last batch.
     writer: Arc<Mutex<Option<JoinHandle<()>>>>,
 }
 
-/// How the click writer's thread is told that its next batch is ready: when enough clicks wait,
-/// or when the runtime has nothing else to run (every handler left is waiting for a commit).
-/// Committing a batch as soon as its first click arrives would make batches of a few clicks
-/// under load, each paying a transaction's fixed cost (locks and WAL writes, about half the
-/// writer's time at seven clicks a batch); waiting a fixed time would leave the CPU idle.
-#[derive(Debug, Default)]
-struct Bell {
-    /// The writer's thread, known once it runs (before, it has not waited yet).
-    thread: OnceLock<std::thread::Thread>,
-    /// Clicks queued and not yet taken by the writer: a hint, which may lag the queue.
-    queued: AtomicIsize,
+/// What the leading task of a blocking writer needs; at most one such task runs at a time.
+struct Leader {
+    writer: Arc<dyn BlockingClickWriter>,
+    /// Only the leading task takes from it; the lock is never contended nor held across an
+    /// await.
+    receiver: std::sync::Mutex<mpsc::Receiver<(NewClick, Ack)>>,
+    /// Whether a task is leading (set by the click that starts it, cleared by the task).
+    leading: AtomicBool,
+    metrics: Arc<Metrics>,
 }
 
-impl Bell {
-    fn ring(&self) {
-        if let Some(thread) = self.thread.get() {
-            // An atomic swap, unless the writer sleeps: then a wake-up.
-            thread.unpark();
+impl std::fmt::Debug for Leader {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Leader")
+            .field("leading", &self.leading)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Leader {
+    /// Starts a leading task unless one runs. Called after a click is queued: either this
+    /// finds none running and starts one, or the running one finds the click (it looks at the
+    /// queue again after it stops leading).
+    fn ensure_leading(self: &Arc<Self>) {
+        if !self.leading.swap(true, Ordering::SeqCst) {
+            tokio::spawn(self.clone().lead());
+        }
+    }
+
+    fn receiver(&self) -> std::sync::MutexGuard<'_, mpsc::Receiver<(NewClick, Ack)>> {
+        // A panic while it was held left the queue whole: it is only taken from.
+        self.receiver.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Commits batches until the queue is empty. Each round first yields: Tokio runs a
+    /// yielding task again only once its worker has no other ready task and has polled for
+    /// I/O, so the clicks of every request already read are queued by then. The commit runs
+    /// on this worker when no lock holds it up (about 3 µs a click; the other workers go on
+    /// serving), and the handlers it answers are woken here, without a thread in between.
+    async fn lead(self: Arc<Self>) {
+        let _unwinding = StopsLeadingOnPanic(&self.leading);
+        let mut batch = Batch::new();
+        loop {
+            tokio::task::yield_now().await;
+            {
+                let mut receiver = self.receiver();
+                if let Ok(first) = receiver.try_recv() {
+                    batch.gather(first, &mut receiver);
+                }
+            }
+            if batch.clicks.is_empty() {
+                self.leading.store(false, Ordering::SeqCst);
+                // A click queued after the look above saw a task leading and started none:
+                // lead again for it, unless a new task has already taken over.
+                if self.receiver().is_empty() || self.leading.swap(true, Ordering::SeqCst) {
+                    return;
+                }
+                continue;
+            }
+            let started = Instant::now();
+            let outcome = match self.writer.try_write_clicks(&batch.clicks) {
+                Ok(true) => Ok(()),
+                Ok(false) => self.write_waiting(&batch.clicks).await,
+                Err(e) => Err(e),
+            };
+            let committed = batch.settle(outcome, started, &self.metrics);
+            answer(batch.acks.drain(..), committed);
+        }
+    }
+
+    /// Commits on a blocking thread, for a batch held up by a lock (another connection's write,
+    /// a checkpoint): waiting for it here would hold this worker, and on a runtime of one
+    /// thread the task that holds the lock could never finish.
+    async fn write_waiting(&self, clicks: &[NewClick]) -> Result<(), StoreError> {
+        let writer = self.writer.clone();
+        let clicks = clicks.to_vec();
+        tokio::task::spawn_blocking(move || writer.write_clicks(&clicks))
+            .await
+            .unwrap_or_else(|e| {
+                Err(StoreError::Database(format!(
+                    "the click writer failed: {e}"
+                )))
+            })
+    }
+
+    /// Whether queued clicks are still to be committed.
+    fn busy(&self) -> bool {
+        self.leading.load(Ordering::SeqCst) || !self.receiver().is_empty()
+    }
+}
+
+/// Clears the leading flag if the leading task panics (a bug in a commit): the next click then
+/// starts another, and the panicked batch's handlers, their acks dropped, answer `503`.
+struct StopsLeadingOnPanic<'a>(&'a AtomicBool);
+
+impl Drop for StopsLeadingOnPanic<'_> {
+    fn drop(&mut self) {
+        // On a normal return the task has already handed the flag on; clearing it then could
+        // take it from a task that took over.
+        if std::thread::panicking() {
+            self.0.store(false, Ordering::SeqCst);
         }
     }
 }
 
-/// The bells of the running click writers, rung by [`runtime_idle`]. A writer's bell is
-/// removed when its thread ends (a process may run several pipelines: the tests do).
-static BELLS: RwLock<Vec<Arc<Bell>>> = RwLock::new(Vec::new());
-
-fn bells() -> std::sync::RwLockWriteGuard<'static, Vec<Arc<Bell>>> {
-    // A panic while the list was held left it whole: it is only pushed to and filtered.
-    BELLS
-        .write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
+/// Waits, at shutdown, for the clicks still queued to be committed (their handlers may have
+/// gone with their clients, but what was queued is stored).
+#[derive(Debug)]
+pub struct Finisher {
+    writer: Option<JoinHandle<()>>,
+    leader: Option<Arc<Leader>>,
 }
 
-/// To be called by the async runtime's worker threads as they go idle
-/// (`tokio::runtime::Builder::on_thread_park`): the clicks queued then are the next batch.
-/// Without it the writer still commits, at most [`LINGER`] later.
-pub fn runtime_idle() {
-    let bells = BELLS
-        .read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    for bell in bells.iter() {
-        if bell.queued.load(Ordering::Relaxed) > 0 {
-            bell.ring();
+impl Finisher {
+    /// Call once every sender of the queue is gone (the router is dropped).
+    pub async fn finish(self) {
+        if let Some(writer) = self.writer {
+            let _ = writer.await;
+        }
+        if let Some(leader) = self.leader {
+            while leader.busy() {
+                // Should the leading task have been lost (it panicked), this starts another.
+                leader.ensure_leading();
+                tokio::time::sleep(Duration::from_millis(1)).await;
+            }
         }
     }
 }
 
 impl ClickPipeline {
-    /// Starts the writer task; it runs until every clone of the pipeline is dropped, then
-    /// commits what is left and stops.
+    /// Starts the writer; it runs until every clone of the pipeline is dropped, then commits
+    /// what is left and stops.
     pub fn start(store: DynStore, capacity: usize, metrics: Arc<Metrics>) -> Self {
         let (queue, receiver) = mpsc::channel(capacity.max(1));
-        let mut ringing = None;
-        let writer = match store.blocking_click_writer() {
-            Some(direct) => {
-                let (answers, mut to_answer) = mpsc::unbounded_channel::<(Vec<Ack>, bool)>();
-                let answering = tokio::spawn(async move {
-                    while let Some((acks, committed)) = to_answer.recv().await {
-                        answer(acks, committed);
-                    }
-                });
-                let (done, finished) = oneshot::channel::<()>();
-                let bell = Arc::new(Bell::default());
-                bells().push(bell.clone());
-                let thread = std::thread::Builder::new()
-                    .name("fanfare-clicks".into())
-                    .spawn({
-                        let bell = bell.clone();
-                        move || {
-                            let _ = bell.thread.set(std::thread::current());
-                            write_batches_on_thread(
-                                direct.as_ref(),
-                                receiver,
-                                &answers,
-                                &metrics,
-                                &bell,
-                            );
-                            bells().retain(|other| !Arc::ptr_eq(other, &bell));
-                            drop(answers);
-                            let _ = done.send(());
-                        }
-                    });
-                match thread {
-                    Ok(_) => ringing = Some(bell),
-                    Err(e) => {
-                        bells().retain(|other| !Arc::ptr_eq(other, &bell));
-                        // The queue's receiver went with the thread: every click is refused
-                        // (503) rather than answered without being stored.
-                        tracing::error!(error = %e, "cannot start the click writer's thread");
-                    }
-                }
-                tokio::spawn(async move {
-                    let _ = finished.await;
-                    let _ = answering.await;
-                })
-            }
-            None => tokio::spawn(write_batches(store, receiver, metrics)),
+        let (leader, writer) = match store.blocking_click_writer() {
+            Some(writer) => (
+                Some(Arc::new(Leader {
+                    writer,
+                    receiver: std::sync::Mutex::new(receiver),
+                    leading: AtomicBool::new(false),
+                    metrics,
+                })),
+                None,
+            ),
+            None => (
+                None,
+                Some(tokio::spawn(write_batches(store, receiver, metrics))),
+            ),
         };
         Self {
             queue,
-            bell: ringing,
-            writer: Arc::new(Mutex::new(Some(writer))),
+            leader,
+            writer: Arc::new(Mutex::new(writer)),
         }
     }
 
@@ -172,10 +221,8 @@ impl ClickPipeline {
             // The writer is gone (shutting down).
             Err(mpsc::error::TrySendError::Closed(_)) => return Err(ClickRefused::Overloaded),
         }
-        if let Some(bell) = &self.bell
-            && bell.queued.fetch_add(1, Ordering::Relaxed) + 1 == FULL_ENOUGH
-        {
-            bell.ring();
+        if let Some(leader) = &self.leader {
+            leader.ensure_leading();
         }
         match committed.await {
             Ok(true) => Ok(()),
@@ -183,9 +230,12 @@ impl ClickPipeline {
         }
     }
 
-    /// The writer's handle, taken once by `serve` to wait for the last batch at shutdown.
-    pub async fn take_writer(&self) -> Option<JoinHandle<()>> {
-        self.writer.lock().await.take()
+    /// What `serve` waits for at shutdown, taken once.
+    pub async fn finisher(&self) -> Finisher {
+        Finisher {
+            writer: self.writer.lock().await.take(),
+            leader: self.leader.clone(),
+        }
     }
 }
 
@@ -258,47 +308,5 @@ async fn write_batches(
         let outcome = store.record_clicks(&batch.clicks).await;
         let committed = batch.settle(outcome, started, &metrics);
         answer(batch.acks.drain(..), committed);
-    }
-}
-
-/// The same loop on a thread of its own, for a backend that commits by blocking. The thread
-/// hands each batch's acks to a task on the runtime (`answers`) rather than sending them itself:
-/// a wake from outside the runtime may cost a syscall to unpark a worker, and one per batch is
-/// cheaper than one per click. After a commit it waits for its [`Bell`] (at most [`LINGER`])
-/// unless [`FULL_ENOUGH`] clicks wait already; with nothing queued it sleeps until a click
-/// comes, and commits that one at once.
-fn write_batches_on_thread(
-    writer: &dyn BlockingClickWriter,
-    mut receiver: mpsc::Receiver<(NewClick, Ack)>,
-    answers: &mpsc::UnboundedSender<(Vec<Ack>, bool)>,
-    metrics: &Metrics,
-    bell: &Bell,
-) {
-    let mut batch = Batch::new();
-    loop {
-        let first = match receiver.try_recv() {
-            Ok(first) => first,
-            Err(mpsc::error::TryRecvError::Disconnected) => break,
-            // Nothing came while the writer waited: it sleeps until the next click, which it
-            // then commits at once (a quiet server answers without delay).
-            Err(mpsc::error::TryRecvError::Empty) => match receiver.blocking_recv() {
-                Some(first) => first,
-                None => break,
-            },
-        };
-        batch.gather(first, &mut receiver);
-        let taken = isize::try_from(batch.clicks.len()).unwrap_or(isize::MAX);
-        bell.queued.fetch_sub(taken, Ordering::Relaxed);
-        let started = Instant::now();
-        let outcome = writer.write_clicks(&batch.clicks);
-        let committed = batch.settle(outcome, started, metrics);
-        let acks = std::mem::replace(&mut batch.acks, Vec::with_capacity(MAX_BATCH));
-        if let Err(mpsc::error::SendError((acks, committed))) = answers.send((acks, committed)) {
-            // The runtime is shutting down: answer from here.
-            answer(acks, committed);
-        }
-        if bell.queued.load(Ordering::Relaxed) < FULL_ENOUGH {
-            std::thread::park_timeout(LINGER);
-        }
     }
 }

@@ -29,7 +29,6 @@ mod auth;
 mod campaign_page;
 mod campaigns;
 mod clicks;
-pub use clicks::runtime_idle;
 pub mod dashboard;
 mod engagement;
 pub mod error;
@@ -375,7 +374,7 @@ pub async fn serve(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let store = state.store.clone();
-    let writer = state.clicks.take_writer().await;
+    let clicks = state.clicks.finisher().await;
     let webhooks = state.webhooks.stopper();
     let app = RedirectFirst {
         router: router(state.clone()),
@@ -390,10 +389,9 @@ pub async fn serve(
         .await?;
     // The router and every sender of the click queue are gone: the writer commits what is
     // left and stops.
-    if let Some(writer) = writer
-        && tokio::time::timeout(std::time::Duration::from_secs(10), writer)
-            .await
-            .is_err()
+    if tokio::time::timeout(std::time::Duration::from_secs(10), clicks.finish())
+        .await
+        .is_err()
     {
         tracing::error!("the click writer did not finish within 10 s");
     }

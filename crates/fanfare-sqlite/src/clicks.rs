@@ -1,5 +1,6 @@
 //! The click writer: a SQLite connection of its own, called directly on the thread that commits
-//! (the click pipeline's, or a blocking task for `record_clicks`). Going through sqlx would hand
+//! (a worker of the runtime through `try_write_clicks`, which never waits for a lock, or a
+//! blocking task). Going through sqlx would hand
 //! every batch to the driver's worker thread and back, and re-parse the SQL of each batch size;
 //! here each statement is prepared once and a batch is a handful of row inserts in one
 //! transaction. It leaves checkpoints to their own thread (see `checkpoint`).
@@ -15,7 +16,7 @@
 
 use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Mutex;
+use std::sync::{Mutex, TryLockError};
 use std::time::{Duration, Instant};
 
 use chrono::SecondsFormat;
@@ -39,6 +40,8 @@ const INSERT_VISITOR: &str = "INSERT INTO link_daily_visitors (link_id, channel,
 
 const SET_COUNTED_THROUGH: &str = "UPDATE click_counters SET through_id = ?1";
 
+/// How long a commit waits for another connection's write lock before it fails.
+const BUSY_TIMEOUT: Duration = Duration::from_secs(5);
 /// How long counters may stay in memory: the work left to a start after a crash.
 const COUNTERS_EVERY: Duration = Duration::from_secs(1);
 /// The most (link, channel) counter rows kept in memory before they are written.
@@ -116,7 +119,7 @@ impl SqliteClickWriter {
         let mut connection = Connection::open(path)
             .map_err(|e| format!("cannot open the SQLite database {path:?} for clicks: {e}"))?;
         connection
-            .busy_timeout(Duration::from_secs(5))
+            .busy_timeout(BUSY_TIMEOUT)
             .and_then(|()| {
                 connection.execute_batch(
                     "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
@@ -160,7 +163,7 @@ impl SqliteClickWriter {
     pub fn write_counters(&self) -> Result<(), StoreError> {
         let mut state = self.lock();
         let Some(writer) = state.as_mut() else {
-            return Err(StoreError::Unavailable("the database is closed".into()));
+            return Err(closed());
         };
         self.write_pending(writer).map_err(store_error)
     }
@@ -280,10 +283,54 @@ impl BlockingClickWriter for SqliteClickWriter {
         }
         let mut state = self.lock();
         let Some(writer) = state.as_mut() else {
-            return Err(StoreError::Unavailable("the database is closed".into()));
+            return Err(closed());
         };
         self.write(writer, clicks).map_err(store_error)
     }
+
+    fn try_write_clicks(&self, clicks: &[NewClick]) -> Result<bool, StoreError> {
+        if clicks.is_empty() {
+            return Ok(true);
+        }
+        let mut state = match self.state.try_lock() {
+            Ok(state) => state,
+            // Counters being written for a read, or the store closing.
+            Err(TryLockError::WouldBlock) => return Ok(false),
+            Err(TryLockError::Poisoned(poisoned)) => poisoned.into_inner(),
+        };
+        let Some(writer) = state.as_mut() else {
+            return Err(closed());
+        };
+        // No busy handler: another connection's write transaction or a RESTART checkpoint
+        // answers SQLITE_BUSY at once instead of being waited for.
+        writer
+            .connection
+            .busy_timeout(Duration::ZERO)
+            .map_err(store_error)?;
+        let outcome = self.write(writer, clicks);
+        writer
+            .connection
+            .busy_timeout(BUSY_TIMEOUT)
+            .map_err(store_error)?;
+        match outcome {
+            Ok(()) => Ok(true),
+            // Rolled back: nothing of the batch is stored, and the writer's ids and counters
+            // in memory are as they were.
+            Err(e) if is_busy(&e) => Ok(false),
+            Err(e) => Err(store_error(e)),
+        }
+    }
+}
+
+fn closed() -> StoreError {
+    StoreError::Unavailable("the database is closed".into())
+}
+
+fn is_busy(error: &rusqlite::Error) -> bool {
+    matches!(
+        error.sqlite_error_code(),
+        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked)
+    )
 }
 
 /// Records that the stored counters hold every click up to `last_id`.
@@ -337,10 +384,9 @@ fn count_uncounted_clicks(connection: &mut Connection) -> rusqlite::Result<i64> 
 }
 
 fn store_error(error: rusqlite::Error) -> StoreError {
-    match error.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked) => {
-            StoreError::Unavailable(error.to_string())
-        }
-        _ => StoreError::Database(error.to_string()),
+    if is_busy(&error) {
+        StoreError::Unavailable(error.to_string())
+    } else {
+        StoreError::Database(error.to_string())
     }
 }

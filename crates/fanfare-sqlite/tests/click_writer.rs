@@ -199,3 +199,70 @@ async fn a_large_batch_is_stored_row_for_row() {
             .unwrap();
     assert_eq!((humans, bots), (1 + 25, 12));
 }
+
+/// A commit that would wait for a lock is not attempted by `try_write_clicks`: it stores
+/// nothing, leaves the ids and the counters as they were, and the same batch goes through once
+/// the lock is released (and through `write_clicks`, which waits for it).
+#[tokio::test]
+async fn a_batch_held_up_by_a_lock_is_left_whole_for_a_waiting_commit() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
+    let (store, campaign_id, link_id) = common::store_with_link(&url).await;
+    let writer = store.blocking_click_writer().unwrap();
+    let now = Utc::now();
+    let batch = [
+        click(link_id, campaign_id, now, Some("news.example")),
+        click(link_id, campaign_id, now, None),
+    ];
+    assert!(writer.try_write_clicks(&[]).unwrap(), "nothing to commit");
+
+    let mut blocker = SqliteConnection::connect(&url).await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE")
+        .execute(&mut blocker)
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    assert!(
+        !writer.try_write_clicks(&batch).unwrap(),
+        "held up by the lock"
+    );
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(1),
+        "it did not wait for the busy timeout"
+    );
+    let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM clicks")
+        .fetch_one(&mut blocker)
+        .await
+        .unwrap();
+    assert_eq!(count, 0);
+    // A waiting commit goes through as soon as the lock is released.
+    let waiting = {
+        let writer = writer.clone();
+        let batch = batch.clone();
+        tokio::task::spawn_blocking(move || writer.write_clicks(&batch))
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(!waiting.is_finished(), "write_clicks waits for the lock");
+    sqlx::query("ROLLBACK").execute(&mut blocker).await.unwrap();
+    waiting.await.unwrap().unwrap();
+    assert!(writer.try_write_clicks(&batch).unwrap());
+
+    // Four clicks, with ids following on, counted once each.
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM clicks ORDER BY id")
+        .fetch_all(&mut blocker)
+        .await
+        .unwrap();
+    assert_eq!(ids.len(), 4);
+    assert!(ids.windows(2).all(|pair| pair[1] == pair[0] + 1), "{ids:?}");
+    store.close().await;
+    let counted: i64 = sqlx::query_scalar("SELECT clicks FROM link_stats WHERE link_id = ?")
+        .bind(link_id)
+        .fetch_one(&mut blocker)
+        .await
+        .unwrap();
+    assert_eq!(counted, 4);
+    assert!(matches!(
+        writer.try_write_clicks(&batch),
+        Err(StoreError::Unavailable(_))
+    ));
+}

@@ -209,10 +209,11 @@ pub trait Store: Send + Sync + 'static {
     /// Stores a batch of clicks and their counters in one transaction.
     async fn record_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError>;
 
-    /// The backend's click writer that runs on a thread of its own, if it has one: the click
-    /// pipeline then commits batches there instead of through `record_clicks` on the async
-    /// runtime (an embedded database answers faster when called directly than through a
-    /// driver's worker thread).
+    /// The backend's click writer that commits by blocking the calling thread, if it has one:
+    /// the click pipeline then commits batches through it (on the runtime's worker when no lock
+    /// holds it up, on a blocking thread otherwise) instead of through `record_clicks` (an
+    /// embedded database answers faster when called directly than through a driver's worker
+    /// thread).
     fn blocking_click_writer(&self) -> Option<std::sync::Arc<dyn BlockingClickWriter>> {
         None
     }
@@ -675,6 +676,12 @@ pub struct NewClick {
 /// [`Store::blocking_click_writer`]); same contract as [`Store::record_clicks`].
 pub trait BlockingClickWriter: Send + Sync {
     fn write_clicks(&self, clicks: &[NewClick]) -> Result<(), StoreError>;
+
+    /// Commits `clicks` as [`BlockingClickWriter::write_clicks`] does if nothing holds the
+    /// database up; if it would have to wait for a lock, stores nothing and returns
+    /// `Ok(false)`. An async caller can then commit on its own thread when that is quick, and
+    /// hand the commit to a blocking thread when it is not.
+    fn try_write_clicks(&self, clicks: &[NewClick]) -> Result<bool, StoreError>;
 }
 
 /// Counters of one link on one channel.

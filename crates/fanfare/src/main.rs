@@ -151,7 +151,6 @@ fn main() -> ExitCode {
     };
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
-        .on_thread_park(fanfare_server::runtime_idle)
         .build()
     {
         Ok(runtime) => runtime,
