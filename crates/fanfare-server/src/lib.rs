@@ -284,8 +284,9 @@ pub fn router(state: AppState) -> Router {
 /// Serves the short links' redirects ahead of the router and everything else through it. The
 /// redirect is the request a server answers thousands of times a second; matching its route,
 /// storing its path parameters and boxing its handler's futures cost about 1 µs of the 13 µs of
-/// CPU a redirect took under `bench/redirect`. The route stays in the router (and in the OpenAPI document) for the
-/// requests the fast lane leaves to it (see `links::is_plain_redirect`).
+/// CPU a redirect took under `bench/redirect`. The route stays in the router (and in the
+/// OpenAPI document) for the requests the fast lane leaves to it (see
+/// `links::is_plain_redirect`).
 #[derive(Clone)]
 struct RedirectFirst {
     state: AppState,

@@ -1,9 +1,9 @@
 //! The click writer: a SQLite connection of its own, called directly on the thread that commits
 //! (a worker of the runtime through `try_write_clicks`, which never waits for a lock, or a
-//! blocking task). Going through sqlx would hand
-//! every batch to the driver's worker thread and back, and re-parse the SQL of each batch size;
-//! here each statement is prepared once and a batch is a handful of row inserts in one
-//! transaction. It leaves checkpoints to their own thread (see `checkpoint`).
+//! blocking task). Going through sqlx would hand every batch to the driver's worker thread and
+//! back, and re-parse the SQL of each batch size; here each statement is prepared once and a
+//! batch is a handful of row inserts in one transaction. It leaves checkpoints to their own
+//! thread (see `checkpoint`).
 //!
 //! Each batch commits its raw click rows and unique visitors before any of its redirects is
 //! answered. Its counters (per link, per hour, per dimension) are summed in memory and written
@@ -308,10 +308,11 @@ impl BlockingClickWriter for SqliteClickWriter {
             .busy_timeout(Duration::ZERO)
             .map_err(store_error)?;
         let outcome = self.write(writer, clicks);
-        writer
-            .connection
-            .busy_timeout(BUSY_TIMEOUT)
-            .map_err(store_error)?;
+        if let Err(e) = writer.connection.busy_timeout(BUSY_TIMEOUT) {
+            // The batch's outcome stands; later commits would fail at once on a lock instead
+            // of waiting for it.
+            tracing::warn!(error = %e, "cannot restore the click writer's busy timeout");
+        }
         match outcome {
             Ok(()) => Ok(true),
             // Rolled back: nothing of the batch is stored, and the writer's ids and counters
