@@ -32,6 +32,15 @@ fn click(link_id: i64, campaign_id: i64, at: DateTime<Utc>, referrer: Option<&st
     }
 }
 
+/// The human clicks the stored counters hold for a link clicked on one channel only.
+async fn human_clicks_counted(conn: &mut SqliteConnection, link_id: i64) -> i64 {
+    sqlx::query_scalar("SELECT clicks FROM link_stats WHERE link_id = ?")
+        .bind(link_id)
+        .fetch_one(conn)
+        .await
+        .unwrap()
+}
+
 #[tokio::test]
 async fn clicks_are_stored_in_the_text_forms_sqlx_reads_and_writes() {
     let dir = tempfile::tempdir().unwrap();
@@ -121,12 +130,7 @@ async fn a_closed_store_refuses_clicks_and_a_failed_batch_leaves_nothing() {
 
     // Closing writes the counters held in memory: the failed batch's are not among them.
     store.close().await;
-    let counted: i64 = sqlx::query_scalar("SELECT clicks FROM link_stats WHERE link_id = ?")
-        .bind(link_id)
-        .fetch_one(&mut conn)
-        .await
-        .unwrap();
-    assert_eq!(counted, 1);
+    assert_eq!(human_clicks_counted(&mut conn, link_id).await, 1);
     let refused = store
         .record_clicks(&[click(link_id, campaign_id, now, None)])
         .await
@@ -255,12 +259,7 @@ async fn a_batch_held_up_by_a_lock_is_left_whole_for_a_waiting_commit() {
     assert_eq!(ids.len(), 4);
     assert!(ids.windows(2).all(|pair| pair[1] == pair[0] + 1), "{ids:?}");
     store.close().await;
-    let counted: i64 = sqlx::query_scalar("SELECT clicks FROM link_stats WHERE link_id = ?")
-        .bind(link_id)
-        .fetch_one(&mut blocker)
-        .await
-        .unwrap();
-    assert_eq!(counted, 4);
+    assert_eq!(human_clicks_counted(&mut blocker, link_id).await, 4);
     assert!(matches!(
         writer.try_write_clicks(&batch),
         Err(StoreError::Unavailable(_))
