@@ -231,7 +231,6 @@ impl TestApp {
     }
 }
 
-/// Asserts the error shape of the contract and returns the `error` object.
 /// A client that reports redirects instead of following them (what a test of a `302` reads).
 pub fn no_redirects() -> reqwest::Client {
     reqwest::Client::builder()
@@ -240,6 +239,7 @@ pub fn no_redirects() -> reqwest::Client {
         .unwrap()
 }
 
+/// Asserts the error shape of the contract and returns the `error` object.
 pub async fn expect_error(response: Response, status: StatusCode, code: &str) -> Value {
     assert_eq!(response.status(), status, "status for {code}");
     let content_type = response
