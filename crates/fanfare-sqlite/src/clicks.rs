@@ -23,9 +23,14 @@ use chrono::SecondsFormat;
 use fanfare_core::link::{Agent, Channel};
 use fanfare_store::{
     BlockingClickWriter, ChannelKey, NewClick, RollupDeltas, StoreError, click_deltas, rollup_sql,
-    sqlite_placeholders,
 };
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
+
+/// The shared SQL's `$N` placeholders as `?N`: rusqlite binds by position, and SQLite numbers
+/// `$N` parameters in order of first appearance, not by `N`.
+fn numbered_placeholders(sql: &str) -> String {
+    sql.replace('$', "?")
+}
 
 /// Ids are given by the writer, not by SQLite: SQLite would reuse the ids of the newest rows
 /// once they are deleted (a campaign's deletion), and a reused id at or below
@@ -140,9 +145,9 @@ impl SqliteClickWriter {
                 written_at: Instant::now(),
                 next_id: last_id + 1,
             })),
-            add_link_stats: sqlite_placeholders(&rollup_sql::link_clicks(if_link)),
-            add_hour: sqlite_placeholders(&rollup_sql::clicks(if_campaign)),
-            add_dimension: sqlite_placeholders(&rollup_sql::click_dimensions(if_campaign)),
+            add_link_stats: numbered_placeholders(&rollup_sql::link_clicks(if_link)),
+            add_hour: numbered_placeholders(&rollup_sql::clicks(if_campaign)),
+            add_dimension: numbered_placeholders(&rollup_sql::click_dimensions(if_campaign)),
         })
     }
 
@@ -371,7 +376,7 @@ fn count_uncounted_clicks(connection: &mut Connection) -> rusqlite::Result<i64> 
                  AND c.agent = 'human' AND c.referrer_host IS NOT NULL GROUP BY 1, 2, 4"
             )),
         ] {
-            tx.execute(&sqlite_placeholders(&statement), [through])?;
+            tx.execute(&numbered_placeholders(&statement), [through])?;
         }
         count_through(&tx, last)?;
         tracing::info!(
