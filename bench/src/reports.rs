@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use anyhow::Context;
 use clap::Args;
 use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
-use fanfare_server::simulation::{Plan, simulate};
+use fanfare_simulation::{Plan, simulate};
 use fanfare_store::DynStore;
 
 use crate::common::{create_key, peak_rss_mb, start_server};

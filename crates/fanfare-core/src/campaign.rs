@@ -53,7 +53,8 @@ impl fmt::Display for Slug {
 }
 
 /// What the audience adheres to (the three objects of the seed text).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum CampaignKind {
     Brand,

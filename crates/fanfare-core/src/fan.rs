@@ -219,7 +219,8 @@ fn canonical_mailbox(local: &str, domain: &str) -> String {
 
 /// Why a fan is suspect. A flagged fan joins like anyone (the same answer, so nothing tells a
 /// cheater what was noticed) and is left out of K-factor, cascades and leaderboards.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FraudFlag {
     /// Joined through a ref code from the same visitor (IP and browser) as its owner.
@@ -392,9 +393,8 @@ mod tests {
 }
 
 /// What the page-view beacon reports: a view, or the fan form opening (for the simplicity pillar).
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum VisitorEvent {
     View,

@@ -9,6 +9,7 @@ pub mod cascade;
 pub mod engagement;
 pub mod fan;
 pub mod link;
+pub mod report;
 mod validation;
 
 pub use validation::ValidationError;

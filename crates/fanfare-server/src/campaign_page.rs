@@ -28,7 +28,8 @@ use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::fans::{csv_response, fans_csv};
 use crate::links::html_escape as esc;
-use crate::stats::{self, BreakdownBy, Stats, TreeNode, Window, count};
+use crate::stats::{self, BreakdownBy, Stats, TreeNode, Window};
+use fanfare_core::report::count;
 
 const UPLOT_JS: &str = include_str!("../../../web/vendor/uplot/uPlot.iife.min.js");
 const UPLOT_CSS: &str = include_str!("../../../web/vendor/uplot/uPlot.min.css");

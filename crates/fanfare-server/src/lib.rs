@@ -39,7 +39,6 @@ mod metrics;
 mod ops;
 mod pagination;
 mod rate_limit;
-pub mod simulation;
 mod stats;
 mod visitor;
 mod webhooks;

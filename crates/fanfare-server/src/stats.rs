@@ -16,6 +16,9 @@ use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
 use fanfare_core::cascade::{Cascade, NO_PARENT, cascades_of, largest_first};
 use fanfare_core::fan::VisitorEvent;
+use fanfare_core::report::{
+    CascadeSummary, Funnel, Pillars, Rates, count, k_factor, viral_cycle_time_hours,
+};
 use fanfare_store::{Counters, Dimension, FanNode, hour_of};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -188,8 +191,8 @@ struct ForestFigures {
     /// The largest cascades (at most [`LARGEST_KEPT`]), largest first.
     largest: Arc<Vec<Cascade>>,
     summary: CascadeSummary,
-    /// Median seconds from a referrer's join to their referred fans' joins.
-    cycle_seconds: Option<f64>,
+    /// Median hours from a referrer's join to their referred fans' joins.
+    cycle_hours: Option<f64>,
 }
 
 #[derive(Debug, Default)]
@@ -366,21 +369,7 @@ fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> Fo
         }
     }
     let mut all = cascades_of(&ids, &parents);
-    let (mut multi, mut virality) = (0u64, 0.0);
-    for c in all.iter().filter(|c| c.size >= 2) {
-        multi += 1;
-        virality += c.structural_virality;
-    }
-    let summary = CascadeSummary {
-        count: all.len() as u64,
-        largest: all.iter().map(|c| c.size).max().unwrap_or(0),
-        max_depth: all.iter().map(|c| c.depth).max().unwrap_or(0),
-        mean_structural_virality: if multi == 0 {
-            0.0
-        } else {
-            virality / multi as f64
-        },
-    };
+    let summary = CascadeSummary::of(&all);
     // Only the largest are ever listed: no need to sort the hundreds of thousands of others.
     if all.len() > LARGEST_KEPT {
         all.select_nth_unstable_by(LARGEST_KEPT, largest_first);
@@ -390,58 +379,12 @@ fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> Fo
     ForestFigures {
         largest: Arc::new(all),
         summary,
-        cycle_seconds: median(&mut cycles),
+        cycle_hours: viral_cycle_time_hours(&mut cycles),
     }
-}
-
-fn median(values: &mut [i64]) -> Option<f64> {
-    if values.is_empty() {
-        return None;
-    }
-    let mid = values.len() / 2;
-    let (_, upper, _) = values.select_nth_unstable(mid);
-    let upper = *upper as f64;
-    if values.len() % 2 == 1 {
-        return Some(upper);
-    }
-    let lower = *values[..mid].iter().max().expect("a lower half") as f64;
-    Some((lower + upper) / 2.0)
 }
 
 // ---------------------------------------------------------------------------------------------
 // Stats
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Rates {
-    /// New fans / visitors.
-    pub adhesion: f64,
-    /// Appropriators / fans.
-    pub appropriation: f64,
-    /// Sharers / fans.
-    pub transmission: f64,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Pillars {
-    /// 100 × the appropriation rate.
-    pub interest: f64,
-    /// 100 × completed joins / started joins (capped at 100).
-    pub simplicity: f64,
-    /// 100 × min(1, K).
-    pub vitality: f64,
-}
-
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-pub struct CascadeSummary {
-    /// Cascades with at least one fan in the window (a fan alone is a cascade of one).
-    pub count: u64,
-    /// Fans in the largest.
-    pub largest: u64,
-    /// The deepest generation of any.
-    pub max_depth: u32,
-    /// Mean structural virality of the cascades of two fans or more (0 if there are none).
-    pub mean_structural_virality: f64,
-}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Stats {
@@ -480,18 +423,6 @@ pub struct Stats {
     pub rates: Rates,
     pub pillars: Pillars,
     pub cascades: CascadeSummary,
-}
-
-fn ratio(numerator: u64, denominator: u64) -> f64 {
-    if denominator == 0 {
-        0.0
-    } else {
-        numerator as f64 / denominator as f64
-    }
-}
-
-pub(crate) fn count(value: i64) -> u64 {
-    value.max(0).unsigned_abs()
 }
 
 /// The funnel, rates and pillars of a campaign (DESIGN §5).
@@ -550,40 +481,34 @@ pub(crate) async fn stats(state: &AppState, campaign_id: i64, window: Window) ->
         total.add(&counters);
     }
 
-    let fans = count(total.fans);
-    let referred_fans = count(total.referred_fans);
-    let appropriators = count(total.appropriators);
-    let sharers = count(total.sharers);
-    let k_factor = ratio(referred_fans, fans);
-    let appropriation = ratio(appropriators, fans);
+    let funnel = Funnel {
+        visitors,
+        join_starts,
+        fans: count(total.fans),
+        referred_fans: count(total.referred_fans),
+        appropriators: count(total.appropriators),
+        sharers: count(total.sharers),
+    };
     Ok(Stats {
         from: window.from,
         to: window.to,
         visitors,
         join_starts,
-        fans,
-        referred_fans,
+        fans: funnel.fans,
+        referred_fans: funnel.referred_fans,
         flagged_fans: count(total.flagged_fans),
-        appropriators,
+        appropriators: funnel.appropriators,
         creators: count(total.creators),
-        sharers,
+        sharers: funnel.sharers,
         ambassadors: count(total.ambassadors),
         shares: count(total.shares),
         clicks: count(total.clicks),
         bot_clicks: count(total.bot_clicks),
         interactions: count(total.interactions),
-        k_factor,
-        viral_cycle_time_hours: forest.cycle_seconds.map(|s| s / 3600.0),
-        rates: Rates {
-            adhesion: ratio(fans, visitors),
-            appropriation,
-            transmission: ratio(sharers, fans),
-        },
-        pillars: Pillars {
-            interest: 100.0 * appropriation,
-            simplicity: (100.0 * ratio(fans, join_starts)).min(100.0),
-            vitality: 100.0 * k_factor.min(1.0),
-        },
+        k_factor: k_factor(funnel.referred_fans, funnel.fans),
+        viral_cycle_time_hours: forest.cycle_hours,
+        rates: Rates::of(&funnel),
+        pillars: Pillars::of(&funnel),
         cascades: forest.summary,
     })
 }
@@ -974,14 +899,6 @@ pub(crate) async fn largest_cascades(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn median_of_odd_and_even_counts() {
-        assert_eq!(median(&mut []), None);
-        assert_eq!(median(&mut [5]), Some(5.0));
-        assert_eq!(median(&mut [9, 1, 5]), Some(5.0));
-        assert_eq!(median(&mut [7, 1, 3, 100]), Some(5.0));
-    }
 
     #[test]
     fn day_buckets_follow_the_time_zone() {

@@ -1,5 +1,5 @@
 //! `fanfare demo`: a server on its own SQLite file, with a campaign whose weeks of history are
-//! simulated (see `fanfare_server::simulation` for the model), so that the dashboard is alive
+//! simulated (see `fanfare_simulation` for the model), so that the dashboard is alive
 //! from the first minute.
 
 use std::sync::Arc;
@@ -10,7 +10,7 @@ use clap::Args;
 use fanfare_core::api_key::{NewApiKey, parse_key_name};
 use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::fan::Secret;
-use fanfare_server::simulation::{Plan, simulate};
+use fanfare_simulation::{Plan, simulate};
 use fanfare_store::DynStore;
 
 #[derive(Debug, Args)]

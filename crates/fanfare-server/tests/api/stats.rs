@@ -408,7 +408,7 @@ async fn report_queries_reject_bad_windows(app: &mut TestApp) {
 /// A simulated campaign (the demo's model) written through the store: the report endpoints
 /// agree with what the simulation says it wrote, and with each other.
 async fn reports_agree_with_a_simulated_history(app: &mut TestApp) {
-    use fanfare_server::simulation::{Plan, simulate};
+    use fanfare_simulation::{Plan, simulate};
 
     let created = app
         .create_campaign(&json!({"slug": "simulated", "kind": "message",
