@@ -6,6 +6,7 @@
 pub mod api_key;
 pub mod campaign;
 pub mod cascade;
+pub mod click;
 pub mod engagement;
 pub mod fan;
 pub mod link;

@@ -4,7 +4,11 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use fanfare_core::engagement::{InteractionKind, Reaction, Status};
 use fanfare_core::fan::{Fan, FraudFlag, RefCode, VisitorEvent};
-use fanfare_core::link::{Agent, Channel, Device, LinkKey};
+use fanfare_core::link::{Channel, Device, LinkKey};
+
+pub use fanfare_core::click::{
+    ChannelKey, DimensionKey, NewClick, RollupDeltas, click_deltas, hour_of,
+};
 
 /// What the hourly rollups count (DESIGN §5). Fan counters are cohorts: `appropriators` of an
 /// hour are fans who joined in that hour and have interacted since, and so on.
@@ -89,59 +93,6 @@ pub struct VisitorRow {
     pub visitor_hash: String,
 }
 
-/// The UTC hour of a moment, as the rollups key it.
-pub fn hour_of(at: DateTime<Utc>) -> i64 {
-    at.timestamp().div_euclid(3600)
-}
-
-/// (campaign, hour, channel): a row of `campaign_hours`.
-pub type ChannelKey = (i64, i64, &'static str);
-
-/// (campaign, hour, dimension, value): a row of `campaign_hour_dimensions`.
-pub type DimensionKey<'a> = (i64, i64, &'static str, &'a str);
-
-/// A rollup row's key and its increments, gathered in memory so that a batch of writes updates
-/// each counter row once.
-#[derive(Debug, Default)]
-pub struct RollupDeltas<'a> {
-    /// (campaign, hour, channel) → [human clicks, bot clicks]
-    pub clicks: Vec<(ChannelKey, [i64; 2])>,
-    /// (campaign, hour, dimension, value) → human clicks
-    pub dimensions: Vec<(DimensionKey<'a>, i64)>,
-}
-
-impl<'a> RollupDeltas<'a> {
-    /// The counters a batch of clicks adds to (each with its campaign).
-    /// Borrows the batch's strings: nothing is allocated per click on the writer's path.
-    pub fn of_clicks(clicks: &'a [NewClick]) -> Self {
-        let mut by_channel: std::collections::BTreeMap<ChannelKey, [i64; 2]> = Default::default();
-        let mut by_dimension: std::collections::BTreeMap<DimensionKey<'a>, i64> =
-            Default::default();
-        for click in clicks {
-            let hour = hour_of(click.at);
-            let human = click.agent == Agent::Human;
-            let counts = by_channel
-                .entry((click.campaign_id, hour, click.channel.as_str()))
-                .or_default();
-            counts[usize::from(!human)] += 1;
-            if human {
-                *by_dimension
-                    .entry((click.campaign_id, hour, "device", click.device.as_str()))
-                    .or_default() += 1;
-                if let Some(host) = &click.referrer_host {
-                    *by_dimension
-                        .entry((click.campaign_id, hour, "referrer", host.as_str()))
-                        .or_default() += 1;
-                }
-            }
-        }
-        Self {
-            clicks: by_channel.into_iter().collect(),
-            dimensions: by_dimension.into_iter().collect(),
-        }
-    }
-}
-
 /// A comment, creation or reaction about to be stored (already moderated by the rules).
 #[derive(Debug, Clone)]
 pub struct NewInteraction {
@@ -222,21 +173,6 @@ pub struct LinkRecord {
     pub target_url: Option<String>,
     pub disabled_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
-}
-
-/// One click, classified, ready to store.
-#[derive(Debug, Clone)]
-pub struct NewClick {
-    pub link_id: i64,
-    /// The link's campaign, for the campaign's hourly counters.
-    pub campaign_id: i64,
-    pub channel: Channel,
-    pub at: DateTime<Utc>,
-    pub visitor_hash: String,
-    pub agent: Agent,
-    pub qr: bool,
-    pub referrer_host: Option<String>,
-    pub device: Device,
 }
 
 /// Counters of one link on one channel.
@@ -327,28 +263,6 @@ impl NewFan {
     pub fn flag_strings(&self) -> Vec<&'static str> {
         self.flags.iter().map(|f| f.as_str()).collect()
     }
-}
-
-/// How a batch of clicks changes each (link, channel) counter row: `[clicks, bot_clicks,
-/// qr_clicks]`. Unique clicks are counted from `link_daily_visitors` when read.
-pub fn click_deltas(clicks: &[NewClick]) -> Vec<(i64, Channel, [i64; 3])> {
-    let mut deltas: Vec<(i64, Channel, [i64; 3])> = Vec::new();
-    for click in clicks {
-        let human = click.agent == Agent::Human;
-        let add = [
-            i64::from(human),
-            i64::from(!human),
-            i64::from(human && click.qr),
-        ];
-        match deltas
-            .iter_mut()
-            .find(|(link, channel, _)| *link == click.link_id && *channel == click.channel)
-        {
-            Some((_, _, counts)) => counts.iter_mut().zip(add).for_each(|(c, a)| *c += a),
-            None => deltas.push((click.link_id, click.channel, add)),
-        }
-    }
-    deltas
 }
 
 /// The events a webhook can receive.
