@@ -11,10 +11,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::campaigns::{find, parse_slug_path};
+use crate::context::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath};
+use crate::state::AppState;
+use crate::urls::web_url;
 
 /// HTML sent for an audit may be a whole page, far above the API's usual body limit.
 const AUDIT_BODY_LIMIT: usize = 10 * 1024 * 1024;
@@ -70,17 +71,6 @@ fn fetch_failed(url: &Url, error: FetchError) -> ApiError {
         field: Some("url"),
         message: format!("{url} could not be audited: {error}"),
     }
-}
-
-pub(crate) fn web_url(field: &'static str, value: &str) -> ApiResult<Url> {
-    Url::parse(value)
-        .ok()
-        .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
-        .ok_or_else(|| ApiError::Unprocessable {
-            code: "invalid_url",
-            field: Some(field),
-            message: format!("{field} must be an absolute http(s) URL, not {value:?}"),
-        })
 }
 
 /// Audit a page's social tags (DESIGN §6).

@@ -7,8 +7,8 @@ use axum::middleware::Next;
 use axum::response::Response;
 use fanfare_core::api_key::{ApiKeyRecord, hash_api_key};
 
-use crate::AppState;
 use crate::error::ApiError;
+use crate::state::AppState;
 
 pub async fn require_api_key(
     State(state): State<AppState>,

@@ -18,8 +18,7 @@ use fanfare_core::fan::VisitorEvent;
 use fanfare_store::{AdminSession, Page};
 use serde::Deserialize;
 
-use crate::AppState;
-use crate::campaigns::{find, parse_slug_path};
+use crate::context::{find, parse_slug_path};
 use crate::dashboard::{
     csrf_refused, layout_with, page, page_with_scripts, same_origin, session, to_login,
 };
@@ -27,8 +26,10 @@ use crate::engagement::top_ambassadors;
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
 use crate::fans::{csv_response, fans_csv};
-use crate::links::html_escape as esc;
-use crate::stats::{self, BreakdownBy, Stats, TreeNode, Window};
+use crate::forest::TreeNode;
+use crate::html::escape as esc;
+use crate::state::AppState;
+use crate::stats::{self, BreakdownBy, Stats, Window};
 use fanfare_core::report::count;
 
 const UPLOT_JS: &str = include_str!("../../../web/vendor/uplot/uPlot.iife.min.js");

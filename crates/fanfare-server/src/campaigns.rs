@@ -1,6 +1,6 @@
 //! Campaigns: the admin API (create, list, read, change, delete) and the public read.
 
-use crate::links::link_urls;
+use crate::urls::{LinkRoute, link_urls};
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -9,7 +9,7 @@ use chrono::{DateTime, Utc};
 use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
-use fanfare_core::link::{Channel, LinkKey};
+use fanfare_core::link::Channel;
 use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
 use std::collections::BTreeMap;
@@ -17,11 +17,12 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
+use crate::context::visiting;
+use crate::context::{anonymous_link, find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::fans::visiting;
 use crate::pagination::{self, Listing, PageParams};
+use crate::state::AppState;
 use crate::visitor::Client;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;
@@ -155,21 +156,6 @@ pub struct PublicCampaignView {
     pub links: BTreeMap<Channel, String>,
     /// Per channel, the URL that records a share and opens the network's share dialog.
     pub share_urls: BTreeMap<Channel, String>,
-}
-
-pub(crate) fn parse_slug_path(value: &str) -> ApiResult<Slug> {
-    Slug::parse(value).map_err(|e| ApiError::InvalidPath {
-        code: e.code,
-        message: e.message,
-    })
-}
-
-pub(crate) async fn find(state: &AppState, slug: &Slug) -> ApiResult<Campaign> {
-    state
-        .store
-        .get_campaign(slug)
-        .await?
-        .ok_or_else(|| ApiError::campaign_not_found(slug.as_str()))
 }
 
 /// Create a campaign.
@@ -322,29 +308,6 @@ async fn update_campaign(
     Ok(ApiJson(updated.into()))
 }
 
-/// The campaign's anonymous link, made on first use and then remembered by this process.
-pub(crate) async fn anonymous_link(state: &AppState, campaign_id: i64) -> ApiResult<LinkKey> {
-    let known = state
-        .anonymous_links
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .get(&campaign_id)
-        .cloned();
-    if let Some(key) = known {
-        return Ok(key);
-    }
-    let key = state
-        .store
-        .anonymous_link(campaign_id, &LinkKey::generate())
-        .await?;
-    state
-        .anonymous_links
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .insert(campaign_id, key.clone());
-    Ok(key)
-}
-
 /// A field that a PATCH may change but not remove: `null` is refused.
 fn required(change: Option<Option<String>>, field: &str) -> ApiResult<Option<String>> {
     match change {
@@ -406,8 +369,18 @@ async fn get_public_campaign(
     let (campaign, _) = visiting(&state, &slug, &client).await?;
     let fans = state.store.count_fans(campaign.id).await?;
     let key = anonymous_link(&state, campaign.id).await?;
-    let links = link_urls(&state, &key, &campaign.settings.channels, "s");
-    let share_urls = link_urls(&state, &key, &campaign.settings.channels, "share");
+    let links = link_urls(
+        &state.config.base_url,
+        &key,
+        &campaign.settings.channels,
+        LinkRoute::Short,
+    );
+    let share_urls = link_urls(
+        &state.config.base_url,
+        &key,
+        &campaign.settings.channels,
+        LinkRoute::Share,
+    );
     let s = campaign.settings;
     Ok(ApiJson(PublicCampaignView {
         fans,

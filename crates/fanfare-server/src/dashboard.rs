@@ -17,19 +17,18 @@ use rand::RngCore;
 use serde::Deserialize;
 use url::Url;
 
-use crate::AppState;
-use crate::audit::{fetcher, hints, web_url};
-use crate::campaigns::{find, parse_slug_path};
+use crate::audit::{fetcher, hints};
+use crate::context::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
-use crate::links::html_escape as esc;
+use crate::html::escape as esc;
+use crate::state::AppState;
+use crate::urls::web_url;
 use crate::visitor::Client;
 use crate::widget::is_own_origin;
 use fanfare_core::fan::{Secret, hash_secret};
 
 const COOKIE: &str = "fanfare_admin";
-/// Login attempts one client IP may make per minute.
-pub const LOGINS_PER_MINUTE: u32 = 10;
 const SESSION_HOURS: i64 = 12;
 /// Pasted HTML can be a whole page.
 const FORM_LIMIT: usize = 10 * 1024 * 1024;

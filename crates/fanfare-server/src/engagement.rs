@@ -14,7 +14,7 @@ use fanfare_core::engagement::{
     Activity, CreationLinks, EngagementSettings, InteractionKind, Reaction, Status,
     engagement_score, hot_score, parse_body, parse_display_name, referral_counts,
 };
-use fanfare_core::fan::{Fan, hash_secret};
+use fanfare_core::fan::Fan;
 use fanfare_core::link::Channel;
 use fanfare_store::{GraphFan, Interaction, NewInteraction, Page, StoreError, now};
 use serde::{Deserialize, Serialize};
@@ -22,14 +22,14 @@ use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::auth::bearer_from_headers;
-use crate::campaigns::{find, parse_slug_path};
+use crate::context::member;
+use crate::context::visiting;
+use crate::context::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::fans::visiting;
-use crate::links::link_urls;
 use crate::pagination::{self, Listing, PageParams};
+use crate::state::AppState;
+use crate::urls::{LinkRoute, link_urls};
 use crate::visitor::Client;
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
@@ -56,21 +56,6 @@ pub(crate) async fn settings_of(
 ) -> ApiResult<EngagementSettings> {
     let json = state.store.engagement_settings(campaign.id).await?;
     serde_json::from_str(&json).map_err(|e| ApiError::Internal(format!("engagement settings: {e}")))
-}
-
-/// The fan whose member token the request carries, in this campaign.
-pub(crate) async fn member(
-    state: &AppState,
-    headers: &HeaderMap,
-    campaign: &Campaign,
-) -> ApiResult<Fan> {
-    let token = bearer_from_headers(headers).ok_or(ApiError::MissingMemberToken)?;
-    state
-        .store
-        .find_fan_by_token(&hash_secret(token))
-        .await?
-        .filter(|fan| fan.campaign_id == campaign.id)
-        .ok_or(ApiError::InvalidMemberToken)
 }
 
 /// An interaction: a reaction (to the campaign, or to a creation with `target`), a comment or
@@ -685,7 +670,12 @@ async fn my_page(
             .await?
             .into_iter()
             .find(|r| r.link.id == target.link_id);
-        let urls = link_urls(&state, key, &campaign.settings.channels, "s");
+        let urls = link_urls(
+            &state.config.base_url,
+            key,
+            &campaign.settings.channels,
+            LinkRoute::Short,
+        );
         for (channel, url) in urls {
             let stats = report
                 .as_ref()

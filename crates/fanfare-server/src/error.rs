@@ -290,3 +290,8 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+/// A panic in a handler answers a JSON 500 rather than dropping the connection.
+pub fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
+    ApiError::Internal("a handler panicked".into()).into_response()
+}

@@ -21,13 +21,15 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::campaigns::{find, parse_slug_path};
-use crate::engagement::{member, reward_referrer};
+use crate::context::member;
+use crate::context::visiting;
+use crate::context::{find, parse_slug_path};
+use crate::engagement::reward_referrer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::links::{link_urls, url_host};
 use crate::pagination::{self, Listing, PageParams};
+use crate::state::AppState;
+use crate::urls::{LinkRoute, link_urls, url_host};
 use crate::visitor::Client;
 use fanfare_core::link::{Channel, Device, LinkKey};
 use std::collections::BTreeMap;
@@ -92,8 +94,8 @@ impl JoinResponse {
         let channels = &campaign.settings.channels;
         let (links, share_urls) = match &fan.link_key {
             Some(key) => (
-                link_urls(state, key, channels, "s"),
-                link_urls(state, key, channels, "share"),
+                link_urls(&state.config.base_url, key, channels, LinkRoute::Short),
+                link_urls(&state.config.base_url, key, channels, LinkRoute::Share),
             ),
             None => Default::default(),
         };
@@ -150,25 +152,6 @@ impl From<Fan> for FanView {
             joined_at: fan.joined_at,
         }
     }
-}
-
-/// Resolves the campaign, hashes the visitor and applies the per-visitor limit: the common start
-/// of every public call that writes.
-pub(crate) async fn visiting(
-    state: &AppState,
-    slug: &str,
-    client: &Client,
-) -> ApiResult<(Campaign, String)> {
-    let slug = parse_slug_path(slug)?;
-    let campaign = find(state, &slug).await?;
-    let visitor = state.visitors.hash(state, client, campaign.id).await?;
-    state
-        .public_limiter
-        .check(&visitor)
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        })?;
-    Ok((campaign, visitor))
 }
 
 /// Become a fan of a campaign.

@@ -8,27 +8,23 @@
 
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::Arc;
-use std::time::{Duration as StdDuration, Instant};
 
 use axum::extract::State;
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use chrono_tz::Tz;
-use fanfare_core::cascade::{Cascade, NO_PARENT, cascades_of, largest_first};
+use fanfare_core::cascade::Cascade;
 use fanfare_core::fan::VisitorEvent;
-use fanfare_core::report::{
-    CascadeSummary, Funnel, Pillars, Rates, count, k_factor, viral_cycle_time_hours,
-};
-use fanfare_store::{Counters, Dimension, FanNode, hour_of};
+use fanfare_core::report::{CascadeSummary, Funnel, Pillars, Rates, count, k_factor};
+use fanfare_store::{Counters, Dimension, hour_of};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::campaigns::{find, parse_slug_path};
+use crate::context::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::state::AppState;
 
 pub fn admin_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -37,16 +33,6 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(timeseries))
         .routes(routes!(breakdown))
 }
-
-/// A fan list older than this is read again in full: on PostgreSQL a fan whose transaction
-/// committed after a later id was read would otherwise stay missing.
-const GRAPH_RELOAD_AFTER: StdDuration = StdDuration::from_secs(600);
-
-/// Cascades listed at most (the `limit` of `/cascades`).
-const LARGEST_KEPT: usize = 1000;
-
-/// Windows whose forest figures are kept until a fan joins.
-const MEMO_WINDOWS: usize = 8;
 
 /// The longest time series one request may ask for.
 const MAX_POINTS: i64 = 10_000;
@@ -183,207 +169,6 @@ macro_rules! window_of {
 window_of!(SeriesParams, BreakdownParams, CascadeParams);
 
 // ---------------------------------------------------------------------------------------------
-// The referral forest of each campaign, in memory
-
-/// The forest's figures for one window, kept until a fan joins.
-#[derive(Debug, Clone)]
-struct ForestFigures {
-    /// The largest cascades (at most [`LARGEST_KEPT`]), largest first.
-    largest: Arc<Vec<Cascade>>,
-    summary: CascadeSummary,
-    /// Median hours from a referrer's join to their referred fans' joins.
-    cycle_hours: Option<f64>,
-}
-
-#[derive(Debug, Default)]
-struct Forest {
-    /// In id order: a referrer always comes before the fans they brought. Shared with the
-    /// computation running off the async runtime; new fans are appended once it is done.
-    nodes: Arc<Vec<FanNode>>,
-    /// Each node's referrer as an index into `nodes` (`NO_PARENT` for none), found once when
-    /// the node arrives.
-    parent: Arc<Vec<u32>>,
-    loaded_at: Option<Instant>,
-    memo: HashMap<Range<i64>, ForestFigures>,
-}
-
-/// Every campaign's forest, each behind its own lock so that one campaign's report does not wait
-/// for another's.
-#[derive(Debug, Default)]
-pub struct Forests(std::sync::Mutex<HashMap<i64, Arc<tokio::sync::Mutex<Forest>>>>);
-
-impl Forests {
-    /// The cascades and viral cycle time of the fans who joined in `seconds`.
-    async fn figures(
-        &self,
-        state: &AppState,
-        campaign_id: i64,
-        seconds: Range<i64>,
-    ) -> ApiResult<ForestFigures> {
-        let forest = self
-            .0
-            .lock()
-            .expect("forest map lock")
-            .entry(campaign_id)
-            .or_default()
-            .clone();
-        let mut forest = forest.lock().await;
-        let stale = forest
-            .loaded_at
-            .is_none_or(|at| at.elapsed() > GRAPH_RELOAD_AFTER);
-        if stale {
-            forest.nodes = Arc::default();
-            forest.parent = Arc::default();
-            forest.loaded_at = Some(Instant::now());
-        }
-        let last = forest.nodes.last().map_or(0, |n| n.id);
-        let new = state.store.fan_nodes(campaign_id, last).await?;
-        if stale || !new.is_empty() {
-            forest.append(new);
-            forest.memo.clear();
-        }
-        if let Some(figures) = forest.memo.get(&seconds) {
-            return Ok(figures.clone());
-        }
-        // Tens of milliseconds at a million fans: off the async runtime's threads.
-        let (nodes, parent, window) =
-            (forest.nodes.clone(), forest.parent.clone(), seconds.clone());
-        let figures = tokio::task::spawn_blocking(move || compute_forest(&nodes, &parent, &window))
-            .await
-            .map_err(|e| ApiError::Internal(format!("cascade computation: {e}")))?;
-        // A few windows at a time (the dashboard's presets): each holds a list of cascades.
-        if forest.memo.len() >= MEMO_WINDOWS {
-            forest.memo.clear();
-        }
-        forest.memo.insert(seconds, figures.clone());
-        Ok(figures)
-    }
-}
-
-/// A fan of a drawn cascade: its parent's index in the list (the root has none).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct TreeNode {
-    pub parent: Option<usize>,
-    pub depth: u32,
-}
-
-impl Forests {
-    /// The first `max_nodes` fans to join the cascade started by `root`, over the non-flagged
-    /// fans who joined in `seconds`, parents before children. Reads the forest as the last report
-    /// left it.
-    pub(crate) async fn tree(
-        &self,
-        campaign_id: i64,
-        seconds: Range<i64>,
-        root: i64,
-        max_nodes: usize,
-    ) -> Vec<TreeNode> {
-        let Some(forest) = self
-            .0
-            .lock()
-            .expect("forest map lock")
-            .get(&campaign_id)
-            .cloned()
-        else {
-            return Vec::new();
-        };
-        let forest = forest.lock().await;
-        let Ok(start) = forest.nodes.binary_search_by_key(&root, |n| n.id) else {
-            return Vec::new();
-        };
-        // One pass in join order: a fan is in the tree when its parent is (parents come first).
-        let mut position = vec![usize::MAX; forest.nodes.len() - start];
-        let mut tree: Vec<TreeNode> = Vec::new();
-        for (i, node) in forest.nodes.iter().enumerate().skip(start) {
-            if tree.len() >= max_nodes {
-                break;
-            }
-            if node.flagged || !seconds.contains(&node.joined_at) {
-                continue;
-            }
-            let entry = if i == start {
-                Some(TreeNode {
-                    parent: None,
-                    depth: 0,
-                })
-            } else {
-                let p = forest.parent[i];
-                (p != NO_PARENT && p as usize >= start)
-                    .then(|| position[p as usize - start])
-                    .filter(|&at| at != usize::MAX)
-                    .map(|at| TreeNode {
-                        parent: Some(at),
-                        depth: tree[at].depth + 1,
-                    })
-            };
-            if let Some(entry) = entry {
-                position[i - start] = tree.len();
-                tree.push(entry);
-            }
-        }
-        tree
-    }
-}
-
-impl Forest {
-    fn append(&mut self, new: Vec<FanNode>) {
-        // No computation holds them between reports: no copy is made here.
-        let nodes = Arc::make_mut(&mut self.nodes);
-        let parents = Arc::make_mut(&mut self.parent);
-        nodes.reserve(new.len());
-        parents.reserve(new.len());
-        for node in new {
-            // Referrers joined earlier, so they are already in place (ids increase).
-            let parent = node
-                .referrer_id
-                .and_then(|r| nodes.binary_search_by_key(&r, |n| n.id).ok())
-                .map_or(NO_PARENT, |p| p as u32);
-            nodes.push(node);
-            parents.push(parent);
-        }
-    }
-}
-
-/// The cascades and cycle time of the non-flagged fans who joined in `seconds`: one pass to
-/// pick them and renumber their parents, one to build the forest (every array flat).
-fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> ForestFigures {
-    let mut renumbered = vec![NO_PARENT; nodes.len()];
-    let mut ids = Vec::with_capacity(nodes.len());
-    let mut parents = Vec::with_capacity(nodes.len());
-    let mut cycles = Vec::with_capacity(nodes.len());
-    for (i, node) in nodes.iter().enumerate() {
-        if node.flagged || !seconds.contains(&node.joined_at) {
-            continue;
-        }
-        renumbered[i] = ids.len() as u32;
-        ids.push(node.id);
-        let p = parent[i];
-        // A referrer outside the window or flagged: the fan starts a cascade of their own here.
-        parents.push(if p == NO_PARENT {
-            NO_PARENT
-        } else {
-            renumbered[p as usize]
-        });
-        if p != NO_PARENT && !nodes[p as usize].flagged {
-            cycles.push(node.joined_at - nodes[p as usize].joined_at);
-        }
-    }
-    let mut all = cascades_of(&ids, &parents);
-    let summary = CascadeSummary::of(&all);
-    // Only the largest are ever listed: no need to sort the hundreds of thousands of others.
-    if all.len() > LARGEST_KEPT {
-        all.select_nth_unstable_by(LARGEST_KEPT, largest_first);
-        all.truncate(LARGEST_KEPT);
-    }
-    all.sort_by(largest_first);
-    ForestFigures {
-        largest: Arc::new(all),
-        summary,
-        cycle_hours: viral_cycle_time_hours(&mut cycles),
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
 // Stats
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -474,7 +259,9 @@ pub(crate) async fn stats(state: &AppState, campaign_id: i64, window: Window) ->
                 .count_visitor_events(campaign_id, VisitorEvent::JoinStarted, first_day, last_day)
                 .await?)
         },
-        state.forests.figures(state, campaign_id, window.seconds()),
+        state
+            .forests
+            .figures(&state.store, campaign_id, window.seconds()),
     )?;
     let mut total = Counters::default();
     for (_, counters) in by_channel {
@@ -877,7 +664,7 @@ pub(crate) async fn largest_cascades(
 ) -> ApiResult<Vec<CascadeView>> {
     let forest = state
         .forests
-        .figures(state, campaign_id, window.seconds())
+        .figures(&state.store, campaign_id, window.seconds())
         .await?;
     let top: Vec<&Cascade> = forest.largest.iter().take(limit).collect();
     let roots: Vec<i64> = top.iter().map(|c| c.root).collect();

@@ -6,7 +6,7 @@
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 
-use axum::extract::{ConnectInfo, FromRequestParts};
+use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, header};
 use chrono::{NaiveDate, Utc};
@@ -14,7 +14,8 @@ use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
 
-use crate::AppState;
+use fanfare_store::DynStore;
+
 use crate::error::{ApiError, ApiResult};
 
 /// The request's client, as far as hashing needs it.
@@ -24,28 +25,16 @@ pub struct Client {
     pub user_agent: String,
 }
 
-impl FromRequestParts<AppState> for Client {
-    type Rejection = ApiError;
-
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> ApiResult<Self> {
-        Ok(Self::of(parts, state))
-    }
-}
-
 impl Client {
-    /// The client of a request (what the extractor gives, for code holding the parts already).
-    pub fn of(parts: &Parts, state: &AppState) -> Self {
+    /// The client of a request; `trusted_proxy_header` as in the server's configuration.
+    pub fn of(parts: &Parts, trusted_proxy_header: Option<&HeaderName>) -> Self {
         let peer = parts
             .extensions
             .get::<ConnectInfo<SocketAddr>>()
             .map(|info| info.0.ip())
             // Only a router served without connection info (never `serve`) gets here.
             .unwrap_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED));
-        let ip = client_ip(
-            &parts.headers,
-            peer,
-            state.config.trusted_proxy_header.as_ref(),
-        );
+        let ip = client_ip(&parts.headers, peer, trusted_proxy_header);
         let user_agent = parts
             .headers
             .get(header::USER_AGENT)
@@ -98,14 +87,14 @@ pub struct VisitorHasher {
 impl VisitorHasher {
     pub async fn hash(
         &self,
-        state: &AppState,
+        store: &DynStore,
         client: &Client,
         campaign_id: i64,
     ) -> ApiResult<String> {
         let today = Utc::now().date_naive();
         let mut mac = match self.cached(today) {
             Some(mac) => mac,
-            None => self.key_for(state, today).await?,
+            None => self.key_for(store, today).await?,
         };
         // Separators keep ("1.2.3.4", "5agent") apart from ("1.2.3.45", "agent"). The address
         // is written as text straight into the MAC (the bytes `to_string` would give).
@@ -130,10 +119,10 @@ impl VisitorHasher {
             .map(|(_, mac)| mac.clone())
     }
 
-    async fn key_for(&self, state: &AppState, day: NaiveDate) -> ApiResult<Hmac<Sha256>> {
+    async fn key_for(&self, store: &DynStore, day: NaiveDate) -> ApiResult<Hmac<Sha256>> {
         let mut candidate = [0u8; 32];
         rand::rng().fill_bytes(&mut candidate);
-        let salt = state.store.visitor_salt(day, &candidate).await?;
+        let salt = store.visitor_salt(day, &candidate).await?;
         let mac = Hmac::<Sha256>::new_from_slice(&salt)
             .map_err(|e| ApiError::Internal(format!("visitor salt: {e}")))?;
         *self

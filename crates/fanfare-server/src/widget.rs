@@ -21,13 +21,14 @@ use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::AppState;
-use crate::campaigns::{anonymous_link, find, parse_slug_path};
+use crate::context::visiting;
+use crate::context::{anonymous_link, find, parse_slug_path};
 use crate::engagement::{CreationView, Standing, recent_creations, top_ambassadors};
 use crate::error::{ApiError, ApiResult};
 use crate::extract::ApiPath;
-use crate::fans::visiting;
-use crate::links::{html_escape, link_urls};
+use crate::html::escape as html_escape;
+use crate::state::AppState;
+use crate::urls::{LinkRoute, link_urls};
 use crate::visitor::Client;
 
 /// The widget's source, as written (it needs no build step).
@@ -216,7 +217,12 @@ async fn campaign_page(
     };
     let fans = state.store.count_fans(campaign.id).await?;
     let key = anonymous_link(&state, campaign.id).await?;
-    let share_urls = link_urls(&state, &key, &campaign.settings.channels, "share");
+    let share_urls = link_urls(
+        &state.config.base_url,
+        &key,
+        &campaign.settings.channels,
+        LinkRoute::Share,
+    );
     let ambassadors = top_ambassadors(&state, &campaign, 10).await?;
     let creations = recent_creations(&state, &campaign, 12).await?;
     let page_url = format!(

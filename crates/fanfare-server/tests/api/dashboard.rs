@@ -215,7 +215,7 @@ async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
     app.store.set_admin_password_hash(&hash).await.unwrap();
-    for attempt in 0..fanfare_server::dashboard::LOGINS_PER_MINUTE {
+    for attempt in 0..fanfare_server::LOGINS_PER_MINUTE {
         let wrong = browser()
             .post(app.url("/admin/login"))
             .form(&[("password", format!("guess number {attempt}"))])

@@ -22,7 +22,7 @@ use fanfare_store::{BlockingClickWriter, DynStore, NewClick, StoreError};
 use tokio::sync::{Mutex, mpsc, oneshot};
 use tokio::task::JoinHandle;
 
-use crate::Metrics;
+use crate::metrics::Metrics;
 
 /// The most clicks one transaction commits.
 const MAX_BATCH: usize = 512;
