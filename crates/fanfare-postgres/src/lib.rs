@@ -7,8 +7,9 @@ use std::time::Duration;
 
 use async_trait::async_trait;
 use fanfare_core::link::Agent;
+use fanfare_store::sql::queries::rollup_sql;
 use fanfare_store::sql::{SqlBackend, db_error};
-use fanfare_store::{NewClick, RollupDeltas, StoreError, click_deltas, redact_url, rollup_sql};
+use fanfare_store::{NewClick, RollupDeltas, StoreError, click_deltas, redact_url};
 use sqlx::Connection;
 use sqlx::postgres::{PgConnectOptions, PgConnection, PgPool, PgPoolOptions};
 

@@ -11,6 +11,9 @@ use fanfare_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
 
+/// The largest request body accepted, in bytes. Campaign settings are a few kilobytes at most.
+pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
+
 /// The JSON body of every error: `{"error": {"code", "message", "field"?}}`.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorBody {
@@ -160,7 +163,7 @@ impl ApiError {
             }
             Self::PayloadTooLarge => format!(
                 "the request body is larger than {} KiB; send less",
-                crate::BODY_LIMIT_BYTES / 1024
+                BODY_LIMIT_BYTES / 1024
             ),
             Self::MissingApiKey => {
                 "this endpoint needs an API key: send Authorization: Bearer <key> \

@@ -45,9 +45,10 @@ mod widget;
 
 pub use axum::http::header as http_header;
 use error::ApiError;
+pub use error::BODY_LIMIT_BYTES;
 pub use metrics::Metrics;
 use ops::BearerSecurity;
-pub use state::{AppState, BODY_LIMIT_BYTES, LOGINS_PER_MINUTE, ServerConfig, Shared};
+pub use state::{AppState, LOGINS_PER_MINUTE, ServerConfig, Shared};
 
 #[derive(OpenApi)]
 #[openapi(

@@ -17,9 +17,6 @@ use crate::webhook_delivery::WebhookWorker;
 /// Dashboard login attempts per client IP and minute (against password guessing).
 pub const LOGINS_PER_MINUTE: u32 = 10;
 
-/// The largest request body accepted, in bytes. Campaign settings are a few kilobytes at most.
-pub const BODY_LIMIT_BYTES: usize = 64 * 1024;
-
 /// The server's own settings (the binary fills them from its layered configuration).
 #[derive(Debug, Clone)]
 pub struct ServerConfig {

@@ -15,8 +15,9 @@ pub mod text;
 use url::Url;
 
 pub use fetch::{FetchError, FetchPolicy, Fetcher};
-pub use report::{CampaignHints, Finding, ImageProbe, Preview, Previews, Report, Unchecked};
-pub use rules::Severity;
+pub use report::{
+    CampaignHints, Finding, ImageProbe, Preview, Previews, Report, Severity, Unchecked,
+};
 
 /// What to audit, beyond the HTML itself.
 #[derive(Debug, Clone, Default)]

@@ -5,7 +5,25 @@ use serde::Serialize;
 use url::Url;
 
 use crate::meta::Meta;
-use crate::rules::Severity;
+
+/// How much a finding matters: an error breaks a preview, a warning weakens it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Info => "info",
+            Self::Warning => "warning",
+            Self::Error => "error",
+        }
+    }
+}
 
 /// What was learned of an image from its first bytes (a ranged request).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, utoipa::ToSchema)]

@@ -4,8 +4,8 @@
 
 use std::fmt::Write;
 
+use crate::report::Severity;
 use crate::report::{Preview, Report};
-use crate::rules::Severity;
 
 const WIDTH: usize = 64;
 

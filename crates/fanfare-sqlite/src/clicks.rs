@@ -21,8 +21,9 @@ use std::time::{Duration, Instant};
 
 use chrono::SecondsFormat;
 use fanfare_core::link::{Agent, Channel};
+use fanfare_store::sql::queries::rollup_sql;
 use fanfare_store::{
-    BlockingClickWriter, ChannelKey, NewClick, RollupDeltas, StoreError, click_deltas, rollup_sql,
+    BlockingClickWriter, ChannelKey, NewClick, RollupDeltas, StoreError, click_deltas,
 };
 use rusqlite::{Connection, Transaction, TransactionBehavior, params};
 

@@ -11,9 +11,9 @@ use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
-use crate::{
-    AdminSession, LinkTarget, NewClick, NewFan, NewInteraction, Page, Store, StoreError, now,
-};
+use crate::error::StoreError;
+use crate::model::{LinkTarget, NewClick, NewFan, NewInteraction};
+use crate::store::{AdminSession, Page, Store, now};
 use fanfare_core::engagement::{InteractionKind, Milestone, Reaction, Status};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
@@ -1236,7 +1236,7 @@ pub async fn milestones_are_awarded_once_per_threshold(harness: &impl Harness) {
 /// Every write that a report reads updates its hourly counter: joins (flagged, referred, with
 /// a channel, device and referrer), first and later interactions, shares, clicks and visits.
 pub async fn report_counters_follow_every_write(harness: &impl Harness) {
-    use crate::{Counters, Dimension, hour_of};
+    use crate::model::{Counters, Dimension, hour_of};
     use chrono::{TimeZone, Utc};
 
     let store = harness.open().await;
@@ -1442,7 +1442,7 @@ pub async fn report_counters_follow_every_write(harness: &impl Harness) {
 /// The webhook outbox: an event is queued for the webhooks that receive it, a due delivery is
 /// taken by one worker only, and its outcome settles it.
 pub async fn webhook_deliveries_are_queued_leased_and_settled(harness: &impl Harness) {
-    use crate::Attempt;
+    use crate::model::Attempt;
 
     let store = harness.open().await;
     let campaign = campaign_id(&store, "hooked").await;

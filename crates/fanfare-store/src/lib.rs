@@ -20,6 +20,3 @@ pub mod conformance;
 pub use error::*;
 pub use model::*;
 pub use store::*;
-
-#[cfg(feature = "sqlx")]
-pub use sql::queries::rollup_sql;

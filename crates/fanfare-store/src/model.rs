@@ -1,4 +1,4 @@
-//! The values the [`Store`](crate::Store) trait takes and returns, and the arithmetic a batch of
+//! The values the [`Store`](crate::store::Store) trait takes and returns, and the arithmetic a batch of
 //! writes needs before it reaches SQL.
 
 use chrono::{DateTime, NaiveDate, Utc};

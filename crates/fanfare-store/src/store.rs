@@ -11,7 +11,7 @@ use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, S
 use fanfare_core::fan::{Fan, RefCode, VisitorEvent};
 use fanfare_core::link::{Channel, LinkKey};
 
-use crate::StoreError;
+use crate::error::StoreError;
 use crate::model::{
     Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode, GraphFan,
     Interaction, LinkRecord, LinkReport, LinkTarget, MilestoneRecord, NewClick, NewFan,

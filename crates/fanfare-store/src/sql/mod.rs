@@ -17,7 +17,7 @@
 //! `sqlx::Database`: generic sqlx code needs a bound for every type bound or decoded, on every
 //! function, and the pool and connection types are the only things that change. The macro takes
 //! those types and expands, in the backend's crate, into one module per domain plus the
-//! [`Store`](crate::Store) implementation that hands each call to them.
+//! [`Store`](crate::store::Store) implementation that hands each call to them.
 //!
 //! The conformance scenarios ([`crate::conformance`]) run against both expansions.
 
@@ -37,9 +37,11 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 
-use crate::{BlockingClickWriter, NewClick, StoreError, map_sqlx_error};
+use crate::error::{StoreError, map_sqlx_error};
+use crate::model::NewClick;
+use crate::store::BlockingClickWriter;
 
-/// What a SQL backend does its own way. The rest of [`Store`](crate::Store) comes from
+/// What a SQL backend does its own way. The rest of [`Store`](crate::store::Store) comes from
 /// [`sql_store!`].
 #[async_trait]
 pub trait SqlBackend: Send + Sync + 'static {
@@ -89,13 +91,12 @@ pub mod prelude {
     pub use super::queries::*;
     pub use super::rows::*;
     pub use super::{SqlBackend, db_error};
+    pub use crate::error::{StoreError, map_sqlx_error};
     pub use crate::model::*;
-    pub use crate::{
-        AdminSession, BlockingClickWriter, Page, Store, StoreError, map_sqlx_error, now,
-    };
+    pub use crate::store::{AdminSession, BlockingClickWriter, Page, Store, now};
 }
 
-/// Expands, in a backend's crate, the whole [`Store`](crate::Store) implementation for
+/// Expands, in a backend's crate, the whole [`Store`](crate::store::Store) implementation for
 /// `store` (a type with a `pool` field of type `pool`, implementing [`SqlBackend`]):
 ///
 /// ```ignore

@@ -8,7 +8,7 @@ use fanfare_core::engagement::{InteractionKind, Reaction, Status};
 use fanfare_core::fan::{Fan, FraudFlag, RefCode};
 use fanfare_core::link::{Channel, LinkKey};
 
-use crate::StoreError;
+use crate::error::StoreError;
 use crate::model::{ChannelStats, Counters, Interaction, LinkRecord, LinkReport, LinkTarget};
 
 #[derive(Debug, Clone, sqlx::FromRow)]

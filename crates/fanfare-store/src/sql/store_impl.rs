@@ -1,4 +1,4 @@
-//! The [`Store`](crate::Store) implementation of a SQL backend: a table of contents that hands
+//! The [`Store`](crate::store::Store) implementation of a SQL backend: a table of contents that hands
 //! each call to the function of its domain (`campaigns`, `fans`, `links`, `engagement`,
 //! `reports`, `webhooks`), and the backend's own work to its [`SqlBackend`](super::SqlBackend)
 //! hooks.
