@@ -19,10 +19,9 @@ use utoipa_axum::router::OpenApiRouter;
 
 mod audit;
 mod auth;
-mod campaign_page;
 mod campaigns;
+pub mod console;
 mod context;
-pub mod dashboard;
 mod engagement;
 pub mod error;
 mod extract;
@@ -130,7 +129,7 @@ pub fn router(state: AppState) -> Router {
     openapi.merge(redirect_doc);
     let shared = routes
         .merge(ops::openapi_route(openapi))
-        .merge(dashboard::routes())
+        .merge(console::routes())
         .fallback(|| async {
             ApiError::NotFound {
                 code: "not_found",

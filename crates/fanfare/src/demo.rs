@@ -94,7 +94,7 @@ pub async fn prepare(args: &DemoArgs, base_url: &str) -> anyhow::Result<(DynStor
     // A fresh password each start: the demo listens on loopback by default, but a guessable
     // password would be a bad habit to teach.
     let password = Secret::generate("demo-").value;
-    let hash = fanfare_server::dashboard::hash_password(&password).map_err(anyhow::Error::msg)?;
+    let hash = fanfare_server::console::hash_password(&password).map_err(anyhow::Error::msg)?;
     store.set_admin_password_hash(&hash).await?;
     let key = NewApiKey::generate();
     let name = parse_key_name("demo").map_err(|e| anyhow::anyhow!("{}", e.message))?;

@@ -342,7 +342,7 @@ async fn run_admin(command: AdminCommand, store: &DynStore) -> anyhow::Result<Ex
                 .read_line(&mut line)
                 .context("cannot read the password from standard input")?;
             let password = line.trim_end_matches(['\r', '\n']);
-            let hash = match fanfare_server::dashboard::hash_password(password) {
+            let hash = match fanfare_server::console::hash_password(password) {
                 Ok(hash) => hash,
                 Err(e) => {
                     eprintln!("error: {e}");

@@ -61,9 +61,9 @@ async fn only_a_logged_in_admin_sees_the_dashboard() {
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
 
-    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
-    assert!(fanfare_server::dashboard::hash_password("short").is_err());
+    assert!(fanfare_server::console::hash_password("short").is_err());
     app.store.set_admin_password_hash(&hash).await.unwrap();
 
     for path in ["/admin", "/admin/audit", "/admin/campaigns/x/audit"] {
@@ -144,7 +144,7 @@ async fn only_a_logged_in_admin_sees_the_dashboard() {
 #[tokio::test]
 async fn the_audit_page_draws_the_previews_and_the_fix() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
     app.store.set_admin_password_hash(&hash).await.unwrap();
     let cookie = log_in(&app).await;
     let form = get(&app, "/admin/audit", Some(&cookie))
@@ -213,7 +213,7 @@ async fn the_audit_page_draws_the_previews_and_the_fix() {
 #[tokio::test]
 async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
     app.store.set_admin_password_hash(&hash).await.unwrap();
     for attempt in 0..fanfare_server::LOGINS_PER_MINUTE {
         let wrong = browser()
@@ -245,7 +245,7 @@ async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
 #[tokio::test]
 async fn the_campaign_report_refuses_bad_ranges_and_forged_decisions() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let hash = fanfare_server::dashboard::hash_password(PASSWORD).unwrap();
+    let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
     app.store.set_admin_password_hash(&hash).await.unwrap();
     let created = app
         .create_campaign(&json!({"slug": "spring", "kind": "product",
