@@ -1,11 +1,22 @@
-//! HTML for the pages Fanfare serves itself.
+//! HTML that more than one part of the server serves. Every page Fanfare renders is a maud
+//! `html!` template, which escapes each value it is given: no page is assembled from strings
+//! with escaping called by hand.
 
-/// Escapes text for an HTML text node or a quoted attribute value.
-pub fn escape(value: &str) -> String {
-    value
-        .replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-        .replace('\'', "&#39;")
+use maud::{DOCTYPE, Markup, html};
+
+/// A small page that says one thing (a link or a campaign that does not exist), kept out of
+/// search engines.
+pub fn notice_page(title: &str, heading: &str, text: &str) -> Markup {
+    html! {
+        (DOCTYPE)
+        html lang="en" {
+            meta charset="utf-8";
+            meta name="robots" content="noindex";
+            title { (title) }
+            body style="font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem" {
+                h1 { (heading) }
+                p { (text) }
+            }
+        }
+    }
 }

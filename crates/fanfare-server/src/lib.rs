@@ -32,6 +32,7 @@ mod links;
 mod metrics;
 mod ops;
 mod pagination;
+mod public_page;
 mod rate_limit;
 mod redirect;
 mod state;
@@ -119,6 +120,7 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
             )),
         )
         .merge(widget::public_routes())
+        .merge(public_page::routes())
         .merge(ops::routes())
         .split_for_parts()
 }

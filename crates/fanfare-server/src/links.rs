@@ -16,6 +16,7 @@ use chrono::Utc;
 use fanfare_core::campaign::{Campaign, WebUrl};
 use fanfare_core::link::{Channel, LinkKey, ShareContent, render_intent};
 use fanfare_store::{LinkRecord, LinkReport, StoreError};
+use maud::{DOCTYPE, PreEscaped, html};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::router::OpenApiRouter;
@@ -24,7 +25,6 @@ use utoipa_axum::routes;
 use crate::context::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
-use crate::html::escape as html_escape;
 use crate::pagination::{self, Listing, PageParams};
 use crate::redirect::{X_ROBOTS_TAG, not_found_page, resolve};
 use crate::state::AppState;
@@ -129,36 +129,51 @@ async fn share(
 /// A page that asks for the Mastodon instance once (remembered in the browser's storage) and
 /// opens the share dialog there.
 fn mastodon_page(intent: &str, instance: &str) -> Response {
-    let intent_json = serde_json::to_string(intent).unwrap_or_else(|_| "\"\"".into());
-    let page = format!(
-        "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
-<meta name=\"viewport\" content=\"width=device-width\"><meta name=\"robots\" content=\"noindex\">\
-<title>Share on Mastodon</title>\
-<body style=\"font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem\">\
-<h1>Share on Mastodon</h1>\
-<form id=\"f\"><label for=\"i\">Your Mastodon server</label><br>\
-<input id=\"i\" name=\"instance\" required placeholder=\"mastodon.social\" value=\"{}\" \
-pattern=\"[A-Za-z0-9.-]+\\.[A-Za-z]{{2,}}\" autocomplete=\"url\" style=\"font-size:1.1rem;padding:.4rem;width:100%\">\
-<p><button style=\"font-size:1.1rem;padding:.4rem 1rem\">Share</button></p></form>\
-<script>\
-var intent={intent_json},f=document.getElementById('f'),i=document.getElementById('i');\
-try{{if(!i.value)i.value=localStorage.getItem('fanfare.mastodon')||''}}catch(e){{}}\
-f.onsubmit=function(e){{e.preventDefault();var h=i.value.trim().replace(/^https?:\\/\\//,'').replace(/\\/.*$/,'');\
-if(!/^[A-Za-z0-9.-]+\\.[A-Za-z]{{2,}}$/.test(h))return;try{{localStorage.setItem('fanfare.mastodon',h)}}catch(e){{}}\
-location.href=intent.replace('INSTANCE',h)}};\
-</script></body></html>",
-        html_escape(instance)
-    );
+    // JSON is valid JavaScript; "<" escaped so that the string cannot close the script.
+    let intent_json = serde_json::to_string(intent)
+        .unwrap_or_else(|_| "\"\"".into())
+        .replace('<', "\\u003c");
+    let page = html! {
+        (DOCTYPE)
+        html lang="en" {
+            meta charset="utf-8";
+            meta name="viewport" content="width=device-width";
+            meta name="robots" content="noindex";
+            title { "Share on Mastodon" }
+            body style="font-family:system-ui,sans-serif;max-width:28rem;margin:3rem auto;padding:0 1rem" {
+                h1 { "Share on Mastodon" }
+                form #f {
+                    label for="i" { "Your Mastodon server" }
+                    br;
+                    input #i name="instance" required placeholder="mastodon.social" value=(instance)
+                        pattern="[A-Za-z0-9.-]+\\.[A-Za-z]{2,}" autocomplete="url"
+                        style="font-size:1.1rem;padding:.4rem;width:100%";
+                    p { button style="font-size:1.1rem;padding:.4rem 1rem" { "Share" } }
+                }
+                script {
+                    "var intent=" (PreEscaped(intent_json)) (PreEscaped(MASTODON_SCRIPT))
+                }
+            }
+        }
+    };
     (
         StatusCode::OK,
         [
             (header::CACHE_CONTROL, "no-store"),
             (X_ROBOTS_TAG, "noindex"),
         ],
-        Html(page),
+        Html(page.into_string()),
     )
         .into_response()
 }
+
+/// Asks for the instance once (remembered in the browser's storage), then opens the share
+/// dialog there.
+const MASTODON_SCRIPT: &str = ",f=document.getElementById('f'),i=document.getElementById('i');\
+try{if(!i.value)i.value=localStorage.getItem('fanfare.mastodon')||''}catch(e){}\
+f.onsubmit=function(e){e.preventDefault();var h=i.value.trim().replace(/^https?:\\/\\//,'').replace(/\\/.*$/,'');\
+if(!/^[A-Za-z0-9.-]+\\.[A-Za-z]{2,}$/.test(h))return;try{localStorage.setItem('fanfare.mastodon',h)}catch(e){}\
+location.href=intent.replace('INSTANCE',h)};";
 
 /// What a QR code of a link encodes: its QR-channel short link, so scans count as QR clicks.
 async fn qr_target(state: &AppState, code: &str) -> ApiResult<Option<String>> {

@@ -1,12 +1,9 @@
-//! What a visitor's browser loads: the embeddable widget (`/w/fanfare.js`), the hosted campaign
-//! page (`/c/{slug}`), and the CORS rules of the public API that the widget calls from other
-//! sites.
+//! What a visitor's browser loads from other sites: the embeddable widget (`/w/fanfare.js`) and
+//! the CORS rules of the public API that the widget calls from them.
 //!
 //! The widget is one hand-written script embedded in the binary; it is served compressed when
-//! the browser accepts it, with an ETag so that a revalidation costs a 304. The hosted page is
-//! rendered here, so that it shows the message, the count, the share links and the leaderboard
-//! without running any script, and the widget (the same one other sites embed) then adds the
-//! fan button and the personal share bar.
+//! the browser accepts it, with an ETag so that a revalidation costs a 304. The hosted campaign
+//! page that loads it on Fanfare's own origin is `public_page`.
 
 use std::io::Write;
 use std::sync::OnceLock;
@@ -14,22 +11,14 @@ use std::sync::OnceLock;
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
-use axum::response::{Html, IntoResponse, Response};
-use fanfare_core::campaign::Campaign;
-use fanfare_core::link::Channel;
+use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::context::visiting;
-use crate::context::{anonymous_link, find, parse_slug_path};
-use crate::engagement::{CreationView, Standing, recent_creations, top_ambassadors};
-use crate::error::{ApiError, ApiResult};
-use crate::extract::ApiPath;
-use crate::html::escape as html_escape;
+use crate::context::{find, parse_slug_path};
+use crate::error::ApiError;
 use crate::state::AppState;
-use crate::urls::{LinkRoute, link_urls};
-use crate::visitor::Client;
 
 /// The widget's source, as written (it needs no build step).
 const WIDGET_JS: &str = include_str!("../../../web/widget/fanfare.js");
@@ -39,9 +28,7 @@ const WIDGET_JS: &str = include_str!("../../../web/widget/fanfare.js");
 const WIDGET_CACHE_CONTROL: &str = "public, max-age=600, stale-while-revalidate=86400";
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new()
-        .routes(routes!(widget_script))
-        .routes(routes!(campaign_page))
+    OpenApiRouter::new().routes(routes!(widget_script))
 }
 
 struct WidgetAsset {
@@ -140,269 +127,6 @@ async fn widget_script(headers: HeaderMap) -> Response {
     } else {
         (common, [javascript], WIDGET_JS).into_response()
     }
-}
-
-/// Labels of the hosted page; the widget carries its own.
-struct Labels {
-    lang: &'static str,
-    fans: &'static str,
-    share: &'static str,
-    ambassadors: &'static str,
-    no_ambassadors: &'static str,
-    creations: &'static str,
-    brought: &'static str,
-}
-
-const ENGLISH: Labels = Labels {
-    lang: "en",
-    fans: "fans",
-    share: "Share",
-    ambassadors: "Top ambassadors",
-    no_ambassadors: "Be the first to bring a friend.",
-    creations: "Fans' creations",
-    brought: "brought",
-};
-
-const FRENCH: Labels = Labels {
-    lang: "fr",
-    fans: "fans",
-    share: "Partager",
-    ambassadors: "Meilleurs ambassadeurs",
-    no_ambassadors: "Soyez le premier à faire venir un ami.",
-    creations: "Créations des fans",
-    brought: "a fait venir",
-};
-
-/// French when the browser prefers it to English, English otherwise.
-fn labels_for(headers: &HeaderMap) -> &'static Labels {
-    let preferred = headers
-        .get(header::ACCEPT_LANGUAGE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .split(',')
-        .map(|tag| {
-            tag.split(';')
-                .next()
-                .unwrap_or("")
-                .trim()
-                .to_ascii_lowercase()
-        })
-        .find(|tag| tag.starts_with("fr") || tag.starts_with("en"));
-    match preferred {
-        Some(tag) if tag.starts_with("fr") => &FRENCH,
-        _ => &ENGLISH,
-    }
-}
-
-/// The hosted campaign page: message, fan button, share bar, leaderboard, approved creations.
-#[utoipa::path(get, path = "/c/{slug}", tag = "public",
-    params(("slug" = String, Path, description = "The campaign's slug")),
-    responses(
-        (status = 200, description = "The page, with Open Graph and X card tags", content_type = "text/html"),
-        (status = 404, description = "No such campaign", content_type = "text/html"),
-        (status = 429, description = "Too many requests; see Retry-After", body = crate::error::ErrorBody),
-    ))]
-async fn campaign_page(
-    State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Response> {
-    let campaign = match visiting(&state, &slug, &client).await {
-        Ok((campaign, _)) => campaign,
-        Err(ApiError::NotFound { .. } | ApiError::InvalidPath { .. }) => {
-            return Ok(page_not_found());
-        }
-        Err(e) => return Err(e),
-    };
-    let fans = state.store.count_fans(campaign.id).await?;
-    let key = anonymous_link(&state, campaign.id).await?;
-    let share_urls = link_urls(
-        &state.config.base_url,
-        &key,
-        &campaign.settings.channels,
-        LinkRoute::Share,
-    );
-    let ambassadors = top_ambassadors(&state, &campaign, 10).await?;
-    let creations = recent_creations(&state, &campaign, 12).await?;
-    let page_url = format!(
-        "{}/c/{}",
-        state.config.base_url.as_str().trim_end_matches('/'),
-        campaign.slug.as_str()
-    );
-    let html = render_page(&PageContent {
-        campaign: &campaign,
-        page_url: &page_url,
-        fans,
-        share_urls: &share_urls,
-        ambassadors: &ambassadors,
-        creations: &creations,
-        labels: labels_for(&headers),
-    });
-    Ok((
-        [
-            (
-                header::CONTENT_SECURITY_POLICY,
-                // Inline styles only (the page's and the widget's); scripts only from here.
-                "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' https: http: data:; \
-                 style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
-            ),
-            (header::CACHE_CONTROL, "public, max-age=30"),
-            (header::VARY, "Accept-Language"),
-            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
-        ],
-        Html(html),
-    )
-        .into_response())
-}
-
-fn page_not_found() -> Response {
-    let body = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
-        <meta name=\"robots\" content=\"noindex\"><title>Campaign not found</title>\
-        <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem\">\
-        <h1>This campaign does not exist</h1>\
-        <p>It may have ended, or the address may be mistyped.</p></body></html>";
-    (
-        StatusCode::NOT_FOUND,
-        [(header::CACHE_CONTROL, "no-store")],
-        Html(body),
-    )
-        .into_response()
-}
-
-struct PageContent<'a> {
-    campaign: &'a Campaign,
-    page_url: &'a str,
-    fans: u64,
-    share_urls: &'a std::collections::BTreeMap<Channel, String>,
-    ambassadors: &'a [Standing],
-    creations: &'a [CreationView],
-    labels: &'static Labels,
-}
-
-const PAGE_STYLE: &str = "body{font:17px/1.5 system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:1.5rem 1rem;color:#1b1b1b;background:#fff}\
-img.hero{max-width:100%;height:auto;border-radius:8px}h1{line-height:1.2}\
-.fallback a{display:inline-block;margin:0 .4rem .4rem 0;color:#1b1b1b}\
-ol{padding-left:1.4rem}li{margin:.2rem 0}.creation{border-top:1px solid #ddd;padding:.6rem 0}\
-a{color:#8a0e3e}";
-
-fn render_page(content: &PageContent<'_>) -> String {
-    let settings = &content.campaign.settings;
-    let labels = content.labels;
-    let slug = content.campaign.slug.as_str();
-    let title = settings.title.as_deref().unwrap_or(slug);
-    let description = settings.description.as_deref().unwrap_or("");
-    let image = settings.image_url.as_ref().map(|u| u.to_string());
-    let title_html = html_escape(title);
-    let description_html = html_escape(description);
-    let page_url = html_escape(content.page_url);
-
-    let mut head = format!(
-        "<meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width,initial-scale=1\">\
-         <title>{title_html}</title>\
-         <link rel=\"canonical\" href=\"{page_url}\">\
-         <meta property=\"og:type\" content=\"website\">\
-         <meta property=\"og:url\" content=\"{page_url}\">\
-         <meta property=\"og:title\" content=\"{title_html}\">\
-         <meta name=\"twitter:title\" content=\"{title_html}\">"
-    );
-    if !description.is_empty() {
-        head.push_str(&format!(
-            "<meta name=\"description\" content=\"{description_html}\">\
-             <meta property=\"og:description\" content=\"{description_html}\">\
-             <meta name=\"twitter:description\" content=\"{description_html}\">"
-        ));
-    }
-    let card = match &image {
-        Some(image) => {
-            let image = html_escape(image);
-            head.push_str(&format!(
-                "<meta property=\"og:image\" content=\"{image}\">\
-                 <meta property=\"og:image:alt\" content=\"{title_html}\">\
-                 <meta name=\"twitter:image\" content=\"{image}\">"
-            ));
-            "summary_large_image"
-        }
-        None => "summary",
-    };
-    head.push_str(&format!(
-        "<meta name=\"twitter:card\" content=\"{card}\"><style>{PAGE_STYLE}</style>"
-    ));
-
-    let mut body = String::new();
-    if let Some(image) = &image {
-        body.push_str(&format!(
-            "<img class=\"hero\" src=\"{}\" alt=\"\">",
-            html_escape(image)
-        ));
-    }
-    body.push_str(&format!("<h1>{title_html}</h1>"));
-    if !description.is_empty() {
-        body.push_str(&format!("<p>{description_html}</p>"));
-    }
-    body.push_str(&format!(
-        "<div data-fanfare=\"fan-button\"><p class=\"count\"><strong>{}</strong> {}</p></div>",
-        content.fans, labels.fans
-    ));
-    // The count and plain share links inside the placeholders: what a browser without scripts
-    // shows; the widget's shadow roots take their place when it runs.
-    body.push_str(&format!(
-        "<div data-fanfare=\"share-bar\"><nav class=\"fallback\" aria-label=\"{}\">",
-        labels.share
-    ));
-    for (channel, url) in content.share_urls {
-        if channel.default_intent().is_some() {
-            body.push_str(&format!(
-                "<a href=\"{}\" rel=\"nofollow noopener\">{}</a>",
-                html_escape(url),
-                channel.as_str()
-            ));
-        }
-    }
-    body.push_str("</nav></div>");
-
-    body.push_str(&format!("<h2>{}</h2>", labels.ambassadors));
-    if content.ambassadors.is_empty() {
-        body.push_str(&format!("<p>{}</p>", labels.no_ambassadors));
-    } else {
-        body.push_str("<ol class=\"leaderboard\">");
-        for ambassador in content.ambassadors {
-            body.push_str(&format!(
-                "<li>{} — {} {}</li>",
-                html_escape(ambassador.name.as_deref().unwrap_or("?")),
-                labels.brought,
-                ambassador.referred
-            ));
-        }
-        body.push_str("</ol>");
-    }
-    if !content.creations.is_empty() {
-        body.push_str(&format!("<h2>{}</h2>", labels.creations));
-        for creation in content.creations {
-            body.push_str("<article class=\"creation\">");
-            body.push_str(&format!(
-                "<strong>{}</strong>",
-                html_escape(creation.name.as_deref().unwrap_or("?"))
-            ));
-            if let Some(text) = &creation.body {
-                body.push_str(&format!("<p>{}</p>", html_escape(text)));
-            }
-            if let Some(url) = &creation.url {
-                let url = html_escape(url);
-                body.push_str(&format!(
-                    "<p><a href=\"{url}\" rel=\"nofollow ugc noopener\">{url}</a></p>"
-                ));
-            }
-            body.push_str("</article>");
-        }
-    }
-    format!(
-        "<!doctype html><html lang=\"{lang}\"><head>{head}</head><body><main>{body}</main>\
-         <script src=\"/w/fanfare.js\" data-campaign=\"{slug}\" data-lang=\"{lang}\" async></script>\
-         </body></html>",
-        lang = labels.lang,
-        slug = html_escape(slug),
-    )
 }
 
 /// CORS for `/api/public/campaigns/{slug}/…`: a browser on one of the campaign's allowed domains
@@ -565,21 +289,5 @@ mod tests {
         assert!(!accepts_gzip(&headers));
         headers.insert(header::ACCEPT_ENCODING, HeaderValue::from_static("gzipx"));
         assert!(!accepts_gzip(&headers));
-    }
-
-    #[test]
-    fn french_only_when_preferred_over_english() {
-        let mut headers = HeaderMap::new();
-        assert_eq!(labels_for(&headers).lang, "en");
-        headers.insert(
-            header::ACCEPT_LANGUAGE,
-            HeaderValue::from_static("fr-CA,fr;q=0.9,en;q=0.5"),
-        );
-        assert_eq!(labels_for(&headers).lang, "fr");
-        headers.insert(
-            header::ACCEPT_LANGUAGE,
-            HeaderValue::from_static("de, en-GB;q=0.8, fr;q=0.5"),
-        );
-        assert_eq!(labels_for(&headers).lang, "en");
     }
 }

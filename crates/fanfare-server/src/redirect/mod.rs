@@ -32,6 +32,7 @@ use utoipa_axum::routes;
 
 use crate::error::{self, ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiPath;
+use crate::html::notice_page;
 use crate::state::AppState;
 use crate::urls::{REDIRECT_ROUTE, SHORT_LINK_PREFIX, url_host};
 use crate::visitor::Client;
@@ -245,18 +246,18 @@ fn referrer_host(headers: &HeaderMap) -> Option<String> {
 }
 
 pub(crate) fn not_found_page() -> Response {
-    let body = "<!doctype html><html lang=\"en\"><meta charset=\"utf-8\">\
-        <meta name=\"robots\" content=\"noindex\"><title>Link not found</title>\
-        <body style=\"font-family:system-ui,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem\">\
-        <h1>This link does not exist</h1>\
-        <p>It may have been mistyped, or disabled by the campaign's owner.</p></body></html>";
+    let body = notice_page(
+        "Link not found",
+        "This link does not exist",
+        "It may have been mistyped, or disabled by the campaign's owner.",
+    );
     (
         StatusCode::NOT_FOUND,
         [
             (header::CACHE_CONTROL, "no-store"),
             (X_ROBOTS_TAG, "noindex"),
         ],
-        Html(body),
+        Html(body.into_string()),
     )
         .into_response()
 }

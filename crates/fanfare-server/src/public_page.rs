@@ -1,0 +1,283 @@
+//! The hosted campaign page (`/c/{slug}`): the message, the fan count, the share links and the
+//! leaderboard, readable without any script, with the Open Graph and X card tags that make its
+//! previews; the widget (the same one other sites embed) then adds the fan button and the
+//! personal share bar.
+
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{Html, IntoResponse, Response};
+use fanfare_core::campaign::Campaign;
+use fanfare_core::link::Channel;
+use maud::{DOCTYPE, Markup, PreEscaped, html};
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use crate::context::{anonymous_link, visiting};
+use crate::engagement::{CreationView, Standing, recent_creations, top_ambassadors};
+use crate::error::{ApiError, ApiResult};
+use crate::extract::ApiPath;
+use crate::html::notice_page;
+use crate::state::AppState;
+use crate::urls::{LinkRoute, link_urls};
+use crate::visitor::Client;
+
+pub fn routes() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new().routes(routes!(campaign_page))
+}
+
+/// Labels of the hosted page; the widget carries its own.
+struct Labels {
+    lang: &'static str,
+    fans: &'static str,
+    share: &'static str,
+    ambassadors: &'static str,
+    no_ambassadors: &'static str,
+    creations: &'static str,
+    brought: &'static str,
+}
+
+const ENGLISH: Labels = Labels {
+    lang: "en",
+    fans: "fans",
+    share: "Share",
+    ambassadors: "Top ambassadors",
+    no_ambassadors: "Be the first to bring a friend.",
+    creations: "Fans' creations",
+    brought: "brought",
+};
+
+const FRENCH: Labels = Labels {
+    lang: "fr",
+    fans: "fans",
+    share: "Partager",
+    ambassadors: "Meilleurs ambassadeurs",
+    no_ambassadors: "Soyez le premier à faire venir un ami.",
+    creations: "Créations des fans",
+    brought: "a fait venir",
+};
+
+/// French when the browser prefers it to English, English otherwise.
+fn labels_for(headers: &HeaderMap) -> &'static Labels {
+    let preferred = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .split(',')
+        .map(|tag| {
+            tag.split(';')
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_ascii_lowercase()
+        })
+        .find(|tag| tag.starts_with("fr") || tag.starts_with("en"));
+    match preferred {
+        Some(tag) if tag.starts_with("fr") => &FRENCH,
+        _ => &ENGLISH,
+    }
+}
+
+/// The hosted campaign page: message, fan button, share bar, leaderboard, approved creations.
+#[utoipa::path(get, path = "/c/{slug}", tag = "public",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    responses(
+        (status = 200, description = "The page, with Open Graph and X card tags", content_type = "text/html"),
+        (status = 404, description = "No such campaign", content_type = "text/html"),
+        (status = 429, description = "Too many requests; see Retry-After", body = crate::error::ErrorBody),
+    ))]
+pub async fn campaign_page(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Response> {
+    let campaign = match visiting(&state, &slug, &client).await {
+        Ok((campaign, _)) => campaign,
+        Err(ApiError::NotFound { .. } | ApiError::InvalidPath { .. }) => {
+            return Ok(page_not_found());
+        }
+        Err(e) => return Err(e),
+    };
+    let fans = state.store.count_fans(campaign.id).await?;
+    let key = anonymous_link(&state, campaign.id).await?;
+    let share_urls = link_urls(
+        &state.config.base_url,
+        &key,
+        &campaign.settings.channels,
+        LinkRoute::Share,
+    );
+    let ambassadors = top_ambassadors(&state, &campaign, 10).await?;
+    let creations = recent_creations(&state, &campaign, 12).await?;
+    let page_url = format!(
+        "{}/c/{}",
+        state.config.base_url.as_str().trim_end_matches('/'),
+        campaign.slug.as_str()
+    );
+    let html = render_page(&PageContent {
+        campaign: &campaign,
+        page_url: &page_url,
+        fans,
+        share_urls: &share_urls,
+        ambassadors: &ambassadors,
+        creations: &creations,
+        labels: labels_for(&headers),
+    });
+    Ok((
+        [
+            (
+                header::CONTENT_SECURITY_POLICY,
+                // Inline styles only (the page's and the widget's); scripts only from here.
+                "default-src 'none'; script-src 'self'; connect-src 'self'; img-src 'self' https: http: data:; \
+                 style-src 'unsafe-inline'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+            ),
+            (header::CACHE_CONTROL, "public, max-age=30"),
+            (header::VARY, "Accept-Language"),
+            (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+        ],
+        Html(html.into_string()),
+    )
+        .into_response())
+}
+
+fn page_not_found() -> Response {
+    let body = notice_page(
+        "Campaign not found",
+        "This campaign does not exist",
+        "It may have ended, or the address may be mistyped.",
+    );
+    (
+        StatusCode::NOT_FOUND,
+        [(header::CACHE_CONTROL, "no-store")],
+        Html(body.into_string()),
+    )
+        .into_response()
+}
+
+struct PageContent<'a> {
+    campaign: &'a Campaign,
+    page_url: &'a str,
+    fans: u64,
+    share_urls: &'a std::collections::BTreeMap<Channel, String>,
+    ambassadors: &'a [Standing],
+    creations: &'a [CreationView],
+    labels: &'static Labels,
+}
+
+const PAGE_STYLE: &str = "body{font:17px/1.5 system-ui,sans-serif;max-width:42rem;margin:0 auto;padding:1.5rem 1rem;color:#1b1b1b;background:#fff}\
+img.hero{max-width:100%;height:auto;border-radius:8px}h1{line-height:1.2}\
+.fallback a{display:inline-block;margin:0 .4rem .4rem 0;color:#1b1b1b}\
+ol{padding-left:1.4rem}li{margin:.2rem 0}.creation{border-top:1px solid #ddd;padding:.6rem 0}\
+a{color:#8a0e3e}";
+
+fn render_page(content: &PageContent<'_>) -> Markup {
+    let settings = &content.campaign.settings;
+    let labels = content.labels;
+    let slug = content.campaign.slug.as_str();
+    let title = settings.title.as_deref().unwrap_or(slug);
+    let description = settings.description.as_deref().filter(|d| !d.is_empty());
+    let image = settings.image_url.as_ref().map(|u| u.to_string());
+    html! {
+        (DOCTYPE)
+        html lang=(labels.lang) {
+            head {
+                meta charset="utf-8";
+                meta name="viewport" content="width=device-width,initial-scale=1";
+                title { (title) }
+                link rel="canonical" href=(content.page_url);
+                meta property="og:type" content="website";
+                meta property="og:url" content=(content.page_url);
+                meta property="og:title" content=(title);
+                meta name="twitter:title" content=(title);
+                @if let Some(description) = description {
+                    meta name="description" content=(description);
+                    meta property="og:description" content=(description);
+                    meta name="twitter:description" content=(description);
+                }
+                @if let Some(image) = &image {
+                    meta property="og:image" content=(image);
+                    meta property="og:image:alt" content=(title);
+                    meta name="twitter:image" content=(image);
+                }
+                meta name="twitter:card" content=(if image.is_some() { "summary_large_image" } else { "summary" });
+                style { (PreEscaped(PAGE_STYLE)) }
+            }
+            body {
+                main {
+                    @if let Some(image) = &image {
+                        img.hero src=(image) alt="";
+                    }
+                    h1 { (title) }
+                    @if let Some(description) = description {
+                        p { (description) }
+                    }
+                    div data-fanfare="fan-button" {
+                        p.count { strong { (content.fans) } " " (labels.fans) }
+                    }
+                    // The count and plain share links inside the placeholders: what a browser
+                    // without scripts shows; the widget's shadow roots take their place when it
+                    // runs.
+                    div data-fanfare="share-bar" {
+                        nav.fallback aria-label=(labels.share) {
+                            @for (channel, url) in content.share_urls {
+                                @if channel.default_intent().is_some() {
+                                    a href=(url) rel="nofollow noopener" { (channel.as_str()) }
+                                }
+                            }
+                        }
+                    }
+                    h2 { (labels.ambassadors) }
+                    @if content.ambassadors.is_empty() {
+                        p { (labels.no_ambassadors) }
+                    } @else {
+                        ol.leaderboard {
+                            @for ambassador in content.ambassadors {
+                                li {
+                                    (ambassador.name.as_deref().unwrap_or("?"))
+                                    " — " (labels.brought) " " (ambassador.referred)
+                                }
+                            }
+                        }
+                    }
+                    @if !content.creations.is_empty() {
+                        h2 { (labels.creations) }
+                        @for creation in content.creations {
+                            article.creation {
+                                strong { (creation.name.as_deref().unwrap_or("?")) }
+                                @if let Some(text) = &creation.body {
+                                    p { (text) }
+                                }
+                                @if let Some(url) = &creation.url {
+                                    p { a href=(url) rel="nofollow ugc noopener" { (url) } }
+                                }
+                            }
+                        }
+                    }
+                }
+                script src="/w/fanfare.js" data-campaign=(slug) data-lang=(labels.lang) async {}
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use axum::http::HeaderValue;
+
+    use super::*;
+
+    #[test]
+    fn french_only_when_preferred_over_english() {
+        let mut headers = HeaderMap::new();
+        assert_eq!(labels_for(&headers).lang, "en");
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("fr-CA,fr;q=0.9,en;q=0.5"),
+        );
+        assert_eq!(labels_for(&headers).lang, "fr");
+        headers.insert(
+            header::ACCEPT_LANGUAGE,
+            HeaderValue::from_static("de, en-GB;q=0.8, fr;q=0.5"),
+        );
+        assert_eq!(labels_for(&headers).lang, "en");
+    }
+}
