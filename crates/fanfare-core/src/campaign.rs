@@ -7,6 +7,7 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use url::{Host, Url};
 
+use crate::error_code::ErrorCode;
 use crate::link::Channel;
 use crate::validation::{ValidationError, clean_text};
 
@@ -31,7 +32,7 @@ impl Slug {
         if value.is_empty() || value.len() > SLUG_MAX_LEN || !valid_chars {
             return Err(ValidationError::new(
                 "slug",
-                "invalid_slug",
+                ErrorCode::InvalidSlug,
                 format!(
                     "slug must be 1 to {SLUG_MAX_LEN} characters among a-z, 0-9 and '-' \
                      (for example \"spring-launch\")"
@@ -72,7 +73,7 @@ impl CampaignKind {
             .ok_or_else(|| {
                 ValidationError::new(
                     "kind",
-                    "invalid_kind",
+                    ErrorCode::InvalidKind,
                     "kind must be one of \"brand\", \"message\" or \"product\"",
                 )
             })
@@ -97,7 +98,7 @@ pub struct WebUrl(Url);
 
 impl WebUrl {
     pub fn parse(field: &str, value: &str) -> Result<Self, ValidationError> {
-        let invalid = |message: String| ValidationError::new(field, "invalid_url", message);
+        let invalid = |message: String| ValidationError::new(field, ErrorCode::InvalidUrl, message);
         if value.len() > URL_MAX_BYTES {
             return Err(invalid(format!(
                 "{field} is {} bytes long; at most {URL_MAX_BYTES} are allowed",
@@ -159,7 +160,8 @@ pub struct Domain(String);
 
 impl Domain {
     pub fn parse(field: &str, value: &str) -> Result<Self, ValidationError> {
-        let invalid = |message: String| ValidationError::new(field, "invalid_domain", message);
+        let invalid =
+            |message: String| ValidationError::new(field, ErrorCode::InvalidDomain, message);
         let trimmed = value.trim().trim_end_matches('.').to_ascii_lowercase();
         if let Some(parent) = trimmed.strip_prefix("*.") {
             return Err(invalid(format!(
@@ -217,7 +219,7 @@ impl Hashtag {
         {
             return Err(ValidationError::new(
                 field,
-                "invalid_hashtag",
+                ErrorCode::InvalidHashtag,
                 format!(
                     "{field} must be 1 to {HASHTAG_MAX_CHARS} letters, digits or underscores \
                      (a leading # is optional): {value:?}"
@@ -291,7 +293,7 @@ impl CampaignSettings {
         if allowed_domains.is_empty() {
             return Err(ValidationError::new(
                 "allowed_domains",
-                "empty_allowed_domains",
+                ErrorCode::EmptyAllowedDomains,
                 "allowed_domains is empty: list at least the landing URL's host, or leave the field out",
             ));
         }
@@ -299,7 +301,7 @@ impl CampaignSettings {
         if !allowed_domains.iter().any(|d| d.covers(&host)) {
             return Err(ValidationError::new(
                 "landing_url",
-                "landing_url_not_allowed",
+                ErrorCode::LandingUrlNotAllowed,
                 format!(
                     "the landing URL's host \"{host}\" is not within allowed_domains ({}); add it to allowed_domains or change the landing URL",
                     allowed_domains
@@ -328,7 +330,7 @@ impl CampaignSettings {
                     Channel::parse(name).ok_or_else(|| {
                         ValidationError::new(
                             field,
-                            "invalid_channel",
+                            ErrorCode::InvalidChannel,
                             format!(
                                 "{field}: {name:?} is not a channel; use any of {}",
                                 Channel::ALL.map(Channel::as_str).join(", ")
@@ -342,7 +344,7 @@ impl CampaignSettings {
         if channels.is_empty() {
             return Err(ValidationError::new(
                 "channels",
-                "empty_channels",
+                ErrorCode::EmptyChannels,
                 "channels is empty: list at least one, or leave the field out for all of them",
             ));
         }
@@ -392,7 +394,7 @@ fn parse_list<T, K: PartialEq>(
     if values.len() > max {
         return Err(ValidationError::new(
             field,
-            "too_many_items",
+            ErrorCode::TooManyItems,
             format!(
                 "{field} has {} items; at most {max} are allowed",
                 values.len()
@@ -446,7 +448,11 @@ mod tests {
             "a/b",
             &"x".repeat(65),
         ] {
-            assert_eq!(Slug::parse(bad).unwrap_err().code, "invalid_slug", "{bad}");
+            assert_eq!(
+                Slug::parse(bad).unwrap_err().code,
+                ErrorCode::InvalidSlug,
+                "{bad}"
+            );
         }
     }
 
@@ -469,7 +475,7 @@ mod tests {
         ] {
             assert_eq!(
                 WebUrl::parse("landing_url", bad).unwrap_err().code,
-                "invalid_url",
+                ErrorCode::InvalidUrl,
                 "{bad:?}"
             );
         }
@@ -502,7 +508,7 @@ mod tests {
         r.allowed_domains = Some(&domains);
         assert_eq!(
             CampaignSettings::parse(r).unwrap_err().code,
-            "landing_url_not_allowed"
+            ErrorCode::LandingUrlNotAllowed
         );
         let mut r = raw("https://shop.example.com/");
         r.allowed_domains = Some(&domains);
@@ -512,7 +518,7 @@ mod tests {
         r.allowed_domains = Some(&empty);
         assert_eq!(
             CampaignSettings::parse(r).unwrap_err().code,
-            "empty_allowed_domains"
+            ErrorCode::EmptyAllowedDomains
         );
     }
 
@@ -524,7 +530,7 @@ mod tests {
         let err = CampaignSettings::parse(r).unwrap_err();
         assert_eq!(
             (err.field.as_str(), err.code),
-            ("allowed_domains[1]", "invalid_domain")
+            ("allowed_domains[1]", ErrorCode::InvalidDomain)
         );
         for bad in [
             "*.example.com",
@@ -560,7 +566,7 @@ mod tests {
         r.hashtags = &many;
         assert_eq!(
             CampaignSettings::parse(r).unwrap_err().code,
-            "too_many_items"
+            ErrorCode::TooManyItems
         );
     }
 
@@ -581,14 +587,14 @@ mod tests {
         let err = CampaignSettings::parse(r).unwrap_err();
         assert_eq!(
             (err.field.as_str(), err.code),
-            ("channels[1]", "invalid_channel")
+            ("channels[1]", ErrorCode::InvalidChannel)
         );
         let none: Vec<String> = vec![];
         let mut r = raw("https://example.com/");
         r.channels = Some(&none);
         assert_eq!(
             CampaignSettings::parse(r).unwrap_err().code,
-            "empty_channels"
+            ErrorCode::EmptyChannels
         );
     }
 
@@ -597,7 +603,7 @@ mod tests {
         assert_eq!(CampaignKind::parse("product"), Ok(CampaignKind::Product));
         assert_eq!(
             CampaignKind::parse("Brand").unwrap_err().code,
-            "invalid_kind"
+            ErrorCode::InvalidKind
         );
     }
 }

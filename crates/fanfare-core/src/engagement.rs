@@ -14,6 +14,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use crate::error_code::ErrorCode;
 use crate::validation::{ValidationError, clean_text};
 
 pub const COMMENT_MAX_CHARS: usize = 2000;
@@ -200,7 +201,7 @@ impl EngagementSettings {
             if list.len() > MAX_RULE_ITEMS {
                 return Err(ValidationError::new(
                     field,
-                    "too_many_items",
+                    ErrorCode::TooManyItems,
                     format!("{field} has {} items; at most {MAX_RULE_ITEMS}", list.len()),
                 ));
             }
@@ -216,7 +217,7 @@ impl EngagementSettings {
         if self.levels.is_empty() || self.levels.len() > 20 {
             return Err(ValidationError::new(
                 "levels",
-                "invalid_levels",
+                ErrorCode::InvalidLevels,
                 "levels needs 1 to 20 entries, the first with min_score 0",
             ));
         }
@@ -230,14 +231,14 @@ impl EngagementSettings {
         if self.levels[0].min_score != 0 || !ascending {
             return Err(ValidationError::new(
                 "levels",
-                "invalid_levels",
+                ErrorCode::InvalidLevels,
                 "levels must start at min_score 0 and rise strictly",
             ));
         }
         if self.milestones.len() > 20 {
             return Err(ValidationError::new(
                 "milestones",
-                "too_many_items",
+                ErrorCode::TooManyItems,
                 "at most 20 milestones",
             ));
         }
@@ -246,7 +247,7 @@ impl EngagementSettings {
             if m.threshold == 0 {
                 return Err(ValidationError::new(
                     format!("milestones[{i}].threshold"),
-                    "invalid_threshold",
+                    ErrorCode::InvalidThreshold,
                     "a milestone's threshold is at least 1 fan",
                 ));
             }
@@ -259,7 +260,7 @@ impl EngagementSettings {
         {
             return Err(ValidationError::new(
                 "milestones",
-                "invalid_threshold",
+                ErrorCode::InvalidThreshold,
                 "two milestones share a threshold",
             ));
         }
@@ -460,7 +461,10 @@ mod tests {
             }],
             ..Default::default()
         };
-        assert_eq!(bad_levels.validate().unwrap_err().code, "invalid_levels");
+        assert_eq!(
+            bad_levels.validate().unwrap_err().code,
+            ErrorCode::InvalidLevels
+        );
         let dup = EngagementSettings {
             milestones: vec![
                 Milestone {
@@ -474,7 +478,10 @@ mod tests {
             ],
             ..Default::default()
         };
-        assert_eq!(dup.validate().unwrap_err().code, "invalid_threshold");
+        assert_eq!(
+            dup.validate().unwrap_err().code,
+            ErrorCode::InvalidThreshold
+        );
         let ok = EngagementSettings {
             milestones: vec![
                 Milestone {

@@ -9,6 +9,7 @@ use rand::RngCore;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
+use crate::error_code::ErrorCode;
 use crate::validation::{ValidationError, clean_text};
 
 pub const NAME_MAX_CHARS: usize = 80;
@@ -123,7 +124,7 @@ impl Email {
         let invalid = |why: &str| {
             ValidationError::new(
                 "email",
-                "invalid_email",
+                ErrorCode::InvalidEmail,
                 format!("email {why}; write an address like name@example.com, or leave it out"),
             )
         };
@@ -361,7 +362,7 @@ mod tests {
         ] {
             assert_eq!(
                 Email::parse(bad).map_err(|e| e.code),
-                Err("invalid_email"),
+                Err(ErrorCode::InvalidEmail),
                 "{bad:?}"
             );
         }

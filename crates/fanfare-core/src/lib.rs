@@ -8,6 +8,7 @@ pub mod campaign;
 pub mod cascade;
 pub mod click;
 pub mod engagement;
+pub mod error_code;
 pub mod fan;
 pub mod link;
 pub mod report;

@@ -1,6 +1,7 @@
 //! What a caller gets back when a field is wrong: which field, a stable code, and a message that
 //! says how to fix it. The server turns this into its JSON error shape unchanged.
 
+use crate::error_code::ErrorCode;
 use std::fmt;
 
 /// One rejected input field.
@@ -8,14 +9,14 @@ use std::fmt;
 pub struct ValidationError {
     /// The name of the field as the caller sent it (`landing_url`, `allowed_domains[2]`, …).
     pub field: String,
-    /// A stable snake_case code that clients and tests can match on.
-    pub code: &'static str,
+    /// A stable code that clients and tests can match on (see [`ErrorCode`]).
+    pub code: ErrorCode,
     /// What went wrong and how to fix it, written for a person.
     pub message: String,
 }
 
 impl ValidationError {
-    pub fn new(field: impl Into<String>, code: &'static str, message: impl Into<String>) -> Self {
+    pub fn new(field: impl Into<String>, code: ErrorCode, message: impl Into<String>) -> Self {
         Self {
             field: field.into(),
             code,
@@ -63,7 +64,7 @@ pub(crate) fn clean_text(
     if value.is_empty() {
         return Err(ValidationError::new(
             field,
-            "empty_text",
+            ErrorCode::EmptyText,
             format!("{field} is empty: send some text, or leave the field out"),
         ));
     }
@@ -71,7 +72,7 @@ pub(crate) fn clean_text(
     if count > max_chars {
         return Err(ValidationError::new(
             field,
-            "text_too_long",
+            ErrorCode::TextTooLong,
             format!("{field} has {count} characters; at most {max_chars} are allowed"),
         ));
     }
@@ -86,7 +87,7 @@ pub(crate) fn clean_text(
         };
         return Err(ValidationError::new(
             field,
-            "invalid_characters",
+            ErrorCode::InvalidCharacters,
             format!(
                 "{field} contains the invisible or control character U+{:04X}; remove it{allowed}",
                 bad as u32
@@ -111,14 +112,14 @@ mod tests {
     #[test]
     fn blank_text_is_rejected() {
         let err = clean_text("title", " \t ", 50, false).unwrap_err();
-        assert_eq!(err.code, "empty_text");
+        assert_eq!(err.code, ErrorCode::EmptyText);
     }
 
     #[test]
     fn length_is_counted_in_characters_not_bytes() {
         assert!(clean_text("title", &"é".repeat(10), 10, false).is_ok());
         let err = clean_text("title", &"é".repeat(11), 10, false).unwrap_err();
-        assert_eq!(err.code, "text_too_long");
+        assert_eq!(err.code, ErrorCode::TextTooLong);
     }
 
     #[test]
@@ -131,7 +132,7 @@ mod tests {
             "a\u{85}b",
         ] {
             let err = clean_text("title", hostile, 50, false).unwrap_err();
-            assert_eq!(err.code, "invalid_characters", "{hostile:?}");
+            assert_eq!(err.code, ErrorCode::InvalidCharacters, "{hostile:?}");
         }
     }
 

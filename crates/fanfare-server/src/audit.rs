@@ -4,6 +4,7 @@
 
 use axum::extract::{DefaultBodyLimit, State};
 use fanfare_core::campaign::Campaign;
+use fanfare_core::error_code::ErrorCode;
 use fanfare_smo::{CampaignHints, FetchError, FetchPolicy, Fetcher, Options, Report};
 use serde::Deserialize;
 use url::Url;
@@ -63,8 +64,8 @@ pub(crate) fn hints(campaign: &Campaign) -> CampaignHints {
 
 fn fetch_failed(url: &Url, error: FetchError) -> ApiError {
     let code = match error {
-        FetchError::Refused { .. } | FetchError::Scheme(_) => "fetch_refused",
-        _ => "page_unreadable",
+        FetchError::Refused { .. } | FetchError::Scheme(_) => ErrorCode::FetchRefused,
+        _ => ErrorCode::PageUnreadable,
     };
     ApiError::Unprocessable {
         code,
@@ -99,7 +100,7 @@ async fn audit(
         (Some(url), None) => {
             if request.base_url.is_some() {
                 return Err(ApiError::Unprocessable {
-                    code: "conflicting_fields",
+                    code: ErrorCode::ConflictingFields,
                     field: Some("base_url"),
                     message: "base_url goes with html; with url, the page's own URL is the base".into(),
                 });
@@ -120,7 +121,7 @@ async fn audit(
             Ok(ApiJson(fanfare_smo::audit_html(html.as_bytes(), Some("utf-8"), &options).await))
         }
         _ => Err(ApiError::Unprocessable {
-            code: "url_or_html",
+            code: ErrorCode::UrlOrHtml,
             field: None,
             message: "send either {\"url\": …} or {\"html\": …, \"base_url\": …}, not both and not neither".into(),
         }),

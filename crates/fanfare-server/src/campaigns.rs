@@ -9,6 +9,7 @@ use chrono::{DateTime, Utc};
 use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
+use fanfare_core::error_code::ErrorCode;
 use fanfare_core::link::Channel;
 use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
@@ -191,7 +192,7 @@ async fn create_campaign(
         .await
         .map_err(|e| match e {
             StoreError::Conflict(_) => ApiError::Conflict {
-                code: "slug_taken",
+                code: ErrorCode::SlugTaken,
                 message: format!(
                     "a campaign with slug \"{slug}\" already exists; choose another slug, or PATCH that campaign"
                 ),
@@ -313,7 +314,7 @@ fn required(change: Option<Option<String>>, field: &str) -> ApiResult<Option<Str
     match change {
         Some(None) => Err(ValidationError::new(
             field,
-            "required_field",
+            ErrorCode::RequiredField,
             format!("{field} cannot be removed; send a new value or leave the field out"),
         )
         .into()),

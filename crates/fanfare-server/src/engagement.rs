@@ -14,6 +14,7 @@ use fanfare_core::engagement::{
     Activity, CreationLinks, EngagementSettings, InteractionKind, Reaction, Status,
     engagement_score, hot_score, parse_body, parse_display_name, referral_counts,
 };
+use fanfare_core::error_code::ErrorCode;
 use fanfare_core::fan::Fan;
 use fanfare_core::link::Channel;
 use fanfare_store::{GraphFan, Interaction, NewInteraction, Page, StoreError, now};
@@ -115,7 +116,7 @@ impl From<Interaction> for InteractionView {
     }
 }
 
-fn invalid(field: &str, code: &'static str, message: impl Into<String>) -> ApiError {
+fn invalid(field: &str, code: ErrorCode, message: impl Into<String>) -> ApiError {
     ValidationError::new(field, code, message).into()
 }
 
@@ -150,7 +151,7 @@ async fn interact(
     let kind = InteractionKind::parse(&body.kind).ok_or_else(|| {
         invalid(
             "kind",
-            "invalid_kind",
+            ErrorCode::InvalidKind,
             "kind must be reaction, comment or creation",
         )
     })?;
@@ -177,7 +178,7 @@ async fn interact(
             if body.body.is_some() || body.url.is_some() || body.display_name.is_some() {
                 return Err(invalid(
                     "body",
-                    "unexpected_field",
+                    ErrorCode::UnexpectedField,
                     "a reaction has no body, url or display_name",
                 ));
             }
@@ -188,7 +189,7 @@ async fn interact(
                 .ok_or_else(|| {
                     invalid(
                         "reaction",
-                        "invalid_reaction",
+                        ErrorCode::InvalidReaction,
                         "reaction must be like, love, wow or clap",
                     )
                 })?;
@@ -199,7 +200,7 @@ async fn interact(
                 {
                     return Err(invalid(
                         "target",
-                        "invalid_target",
+                        ErrorCode::InvalidTarget,
                         "target is not a published creation of this campaign",
                     ));
                 }
@@ -211,7 +212,7 @@ async fn interact(
             if body.reaction.is_some() || body.target.is_some() {
                 return Err(invalid(
                     "reaction",
-                    "unexpected_field",
+                    ErrorCode::UnexpectedField,
                     "only a reaction has reaction or target",
                 ));
             }
@@ -220,12 +221,16 @@ async fn interact(
             new.body = body.body.as_deref().map(parse_body).transpose()?;
             if kind == InteractionKind::Comment {
                 if new.body.is_none() {
-                    return Err(invalid("body", "empty_text", "a comment needs a body"));
+                    return Err(invalid(
+                        "body",
+                        ErrorCode::EmptyText,
+                        "a comment needs a body",
+                    ));
                 }
                 if body.url.is_some() || body.display_name.is_some() {
                     return Err(invalid(
                         "url",
-                        "unexpected_field",
+                        ErrorCode::UnexpectedField,
                         "a comment has no url or display_name; post a creation",
                     ));
                 }
@@ -238,7 +243,7 @@ async fn interact(
                 if new.body.is_none() && new.url.is_none() {
                     return Err(invalid(
                         "body",
-                        "empty_text",
+                        ErrorCode::EmptyText,
                         "a creation needs a body, a url, or both",
                     ));
                 }
@@ -297,7 +302,7 @@ fn creation_url(
     match settings.creation_links {
         CreationLinks::AnyHttps if url.url().scheme() != "https" => Err(invalid(
             "url",
-            "invalid_url",
+            ErrorCode::InvalidUrl,
             "a creation's link must be an https URL",
         )),
         CreationLinks::AllowedDomains
@@ -309,7 +314,7 @@ fn creation_url(
         {
             Err(invalid(
                 "url",
-                "url_not_allowed",
+                ErrorCode::UrlNotAllowed,
                 "this campaign accepts links on its own domains only",
             ))
         }
@@ -346,7 +351,7 @@ async fn take_back_reaction(
     let (campaign, _) = visiting(&state, &slug, &client).await?;
     let fan = member(&state, &headers, &campaign).await?;
     let not_found = || ApiError::NotFound {
-        code: "reaction_not_found",
+        code: ErrorCode::ReactionNotFound,
         message: "this fan has not given that reaction there".into(),
     };
     let reaction = Reaction::parse(&reaction).ok_or_else(not_found)?;
@@ -868,7 +873,7 @@ async fn moderate(
         _ => {
             return Err(invalid(
                 "decision",
-                "invalid_decision",
+                ErrorCode::InvalidDecision,
                 "decision must be approve or reject",
             ));
         }
@@ -888,7 +893,7 @@ async fn moderate(
         .moderate_interaction(campaign.id, id, status, reason.as_deref())
         .await?
         .ok_or_else(|| ApiError::NotFound {
-            code: "interaction_not_found",
+            code: ErrorCode::InteractionNotFound,
             message: format!(
                 "campaign \"{}\" has no comment or creation {id}",
                 campaign.slug

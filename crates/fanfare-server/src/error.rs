@@ -7,6 +7,7 @@ use axum::extract::rejection::{JsonRejection, PathRejection, QueryRejection};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use fanfare_core::ValidationError;
+use fanfare_core::error_code::ErrorCode;
 use fanfare_store::StoreError;
 use serde::Serialize;
 use utoipa::ToSchema;
@@ -22,9 +23,8 @@ pub struct ErrorBody {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ErrorDetail {
-    /// Stable snake_case code to match on.
-    #[schema(example = "invalid_slug")]
-    pub code: String,
+    /// Stable code to match on; the table of codes, with their statuses, is `ErrorCode`.
+    pub code: ErrorCode,
     /// What went wrong and how to fix it.
     pub message: String,
     /// The request field at fault, when there is one.
@@ -44,7 +44,7 @@ pub enum ApiError {
     InvalidQuery(String),
     /// A path parameter is malformed (400), e.g. a slug with capitals.
     InvalidPath {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     UnsupportedMediaType,
@@ -61,7 +61,7 @@ pub enum ApiError {
     InvalidMemberToken,
     /// A request that is well formed but cannot be carried out as asked (422).
     Unprocessable {
-        code: &'static str,
+        code: ErrorCode,
         field: Option<&'static str>,
         message: String,
     },
@@ -72,12 +72,12 @@ pub enum ApiError {
         retry_after_secs: u64,
     },
     NotFound {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     MethodNotAllowed,
     Conflict {
-        code: &'static str,
+        code: ErrorCode,
         message: String,
     },
     /// The database cannot be reached right now (503).
@@ -91,59 +91,43 @@ pub enum ApiError {
 impl ApiError {
     pub fn campaign_not_found(slug: &str) -> Self {
         Self::NotFound {
-            code: "campaign_not_found",
+            code: ErrorCode::CampaignNotFound,
             message: format!("there is no campaign with slug \"{slug}\""),
         }
     }
 
+    /// The status of the code's table entry, except for a path parameter that failed
+    /// validation: 400, whatever its code (the URL is at fault, not a body).
     pub fn status(&self) -> StatusCode {
-        match self {
-            Self::Invalid(_) | Self::InvalidBody(_) | Self::Unprocessable { .. } => {
-                StatusCode::UNPROCESSABLE_ENTITY
-            }
-            Self::InvalidJson(_) | Self::InvalidQuery(_) | Self::InvalidPath { .. } => {
-                StatusCode::BAD_REQUEST
-            }
-            Self::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            Self::MissingApiKey
-            | Self::InvalidApiKey
-            | Self::RevokedApiKey
-            | Self::MissingMemberToken
-            | Self::InvalidMemberToken => StatusCode::UNAUTHORIZED,
-            Self::OriginNotAllowed(_) => StatusCode::FORBIDDEN,
-            Self::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
-            Self::NotFound { .. } => StatusCode::NOT_FOUND,
-            Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            Self::Conflict { .. } => StatusCode::CONFLICT,
-            Self::Unavailable | Self::Busy => StatusCode::SERVICE_UNAVAILABLE,
-            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        if let Self::InvalidPath { .. } = self {
+            return StatusCode::BAD_REQUEST;
         }
+        StatusCode::from_u16(self.code().status()).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self {
             Self::Invalid(e) => e.code,
-            Self::InvalidJson(_) => "invalid_json",
-            Self::InvalidBody(_) => "invalid_body",
-            Self::InvalidQuery(_) => "invalid_query",
+            Self::InvalidJson(_) => ErrorCode::InvalidJson,
+            Self::InvalidBody(_) => ErrorCode::InvalidBody,
+            Self::InvalidQuery(_) => ErrorCode::InvalidQuery,
             Self::InvalidPath { code, .. }
             | Self::Unprocessable { code, .. }
             | Self::NotFound { code, .. }
-            | Self::Conflict { code, .. } => code,
-            Self::UnsupportedMediaType => "unsupported_media_type",
-            Self::PayloadTooLarge => "payload_too_large",
-            Self::MissingApiKey => "missing_api_key",
-            Self::InvalidApiKey => "invalid_api_key",
-            Self::RevokedApiKey => "revoked_api_key",
-            Self::MissingMemberToken => "missing_member_token",
-            Self::InvalidMemberToken => "invalid_member_token",
-            Self::OriginNotAllowed(_) => "origin_not_allowed",
-            Self::RateLimited { .. } => "rate_limited",
-            Self::MethodNotAllowed => "method_not_allowed",
-            Self::Unavailable => "database_unavailable",
-            Self::Busy => "overloaded",
-            Self::Internal(_) => "internal_error",
+            | Self::Conflict { code, .. } => *code,
+            Self::UnsupportedMediaType => ErrorCode::UnsupportedMediaType,
+            Self::PayloadTooLarge => ErrorCode::PayloadTooLarge,
+            Self::MissingApiKey => ErrorCode::MissingApiKey,
+            Self::InvalidApiKey => ErrorCode::InvalidApiKey,
+            Self::RevokedApiKey => ErrorCode::RevokedApiKey,
+            Self::MissingMemberToken => ErrorCode::MissingMemberToken,
+            Self::InvalidMemberToken => ErrorCode::InvalidMemberToken,
+            Self::OriginNotAllowed(_) => ErrorCode::OriginNotAllowed,
+            Self::RateLimited { .. } => ErrorCode::RateLimited,
+            Self::MethodNotAllowed => ErrorCode::MethodNotAllowed,
+            Self::Unavailable => ErrorCode::DatabaseUnavailable,
+            Self::Busy => ErrorCode::Overloaded,
+            Self::Internal(_) => ErrorCode::InternalError,
         }
     }
 
@@ -240,7 +224,7 @@ impl From<QueryRejection> for ApiError {
 impl From<PathRejection> for ApiError {
     fn from(rejection: PathRejection) -> Self {
         Self::InvalidPath {
-            code: "invalid_path",
+            code: ErrorCode::InvalidPath,
             message: rejection.body_text(),
         }
     }
@@ -259,7 +243,7 @@ impl IntoResponse for ApiError {
         };
         let body = ErrorBody {
             error: ErrorDetail {
-                code: self.code().to_owned(),
+                code: self.code(),
                 message: self.message(),
                 field,
             },

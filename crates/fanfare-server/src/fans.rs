@@ -31,6 +31,7 @@ use crate::pagination::{self, Listing, PageParams};
 use crate::state::AppState;
 use crate::urls::{LinkRoute, link_urls, url_host};
 use crate::visitor::Client;
+use fanfare_core::error_code::ErrorCode;
 use fanfare_core::link::{Channel, Device, LinkKey};
 use std::collections::BTreeMap;
 
@@ -514,7 +515,7 @@ async fn erase_fan(
 ) -> ApiResult<StatusCode> {
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let not_found = || ApiError::NotFound {
-        code: "fan_not_found",
+        code: ErrorCode::FanNotFound,
         message: format!(
             "campaign \"{}\" has no fan with ref code \"{ref_code}\"",
             campaign.slug

@@ -46,6 +46,7 @@ mod widget;
 pub use axum::http::header as http_header;
 use error::ApiError;
 pub use error::BODY_LIMIT_BYTES;
+use fanfare_core::error_code::ErrorCode;
 pub use metrics::Metrics;
 use ops::BearerSecurity;
 pub use state::{AppState, LOGINS_PER_MINUTE, ServerConfig, Shared};
@@ -134,7 +135,7 @@ pub fn router(state: AppState) -> Router {
         .merge(console::routes())
         .fallback(|| async {
             ApiError::NotFound {
-                code: "not_found",
+                code: ErrorCode::NotFound,
                 message: "there is no endpoint at this path; see /api/openapi.json".into(),
             }
         })

@@ -14,6 +14,7 @@ use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use chrono::Utc;
 use fanfare_core::campaign::{Campaign, WebUrl};
+use fanfare_core::error_code::ErrorCode;
 use fanfare_core::link::{Channel, LinkKey, ShareContent, render_intent};
 use fanfare_store::{LinkRecord, LinkReport, StoreError};
 use maud::{DOCTYPE, PreEscaped, html};
@@ -398,7 +399,7 @@ async fn create_link(
     {
         return Err(fanfare_core::ValidationError::new(
             "target_url",
-            "target_not_allowed",
+            ErrorCode::TargetNotAllowed,
             format!(
                 "\"{host}\" is not within the campaign's allowed_domains; add it there first, or link to an allowed host"
             ),
@@ -447,7 +448,7 @@ async fn disable_link(
 ) -> ApiResult<StatusCode> {
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let not_found = || ApiError::NotFound {
-        code: "link_not_found",
+        code: ErrorCode::LinkNotFound,
         message: format!(
             "campaign \"{}\" has no link with key \"{key}\"",
             campaign.slug

@@ -3,6 +3,7 @@
 
 use std::collections::BTreeMap;
 
+use fanfare_core::error_code::ErrorCode;
 use fanfare_core::link::{Channel, LinkKey};
 use url::Url;
 
@@ -62,7 +63,7 @@ pub fn web_url(field: &'static str, value: &str) -> ApiResult<Url> {
         .ok()
         .filter(|u| matches!(u.scheme(), "http" | "https") && u.host().is_some())
         .ok_or_else(|| ApiError::Unprocessable {
-            code: "invalid_url",
+            code: ErrorCode::InvalidUrl,
             field: Some(field),
             message: format!("{field} must be an absolute http(s) URL, not {value:?}"),
         })

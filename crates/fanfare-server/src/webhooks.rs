@@ -7,6 +7,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use chrono::Utc;
 use fanfare_core::campaign::Campaign;
+use fanfare_core::error_code::ErrorCode;
 use fanfare_core::fan::{Fan, Secret};
 use fanfare_store::{Interaction, WEBHOOK_EVENTS, now};
 use rand::Rng;
@@ -65,7 +66,7 @@ pub struct DeliveryView {
     pub created_at: chrono::DateTime<Utc>,
 }
 
-fn invalid(field: &'static str, code: &'static str, message: String) -> ApiError {
+fn invalid(field: &'static str, code: ErrorCode, message: String) -> ApiError {
     ApiError::Unprocessable {
         code,
         field: Some(field),
@@ -77,7 +78,7 @@ fn parse_target(value: &str) -> ApiResult<String> {
     if value.chars().count() > 2048 {
         return Err(invalid(
             "url",
-            "invalid_url",
+            ErrorCode::InvalidUrl,
             "url must be at most 2048 characters".into(),
         ));
     }
@@ -85,7 +86,7 @@ fn parse_target(value: &str) -> ApiResult<String> {
     if !url.username().is_empty() || url.password().is_some() {
         return Err(invalid(
             "url",
-            "invalid_url",
+            ErrorCode::InvalidUrl,
             "url must not carry a user name or password: the signature authenticates Fanfare"
                 .into(),
         ));
@@ -100,7 +101,7 @@ fn parse_events(events: Option<Vec<String>>) -> ApiResult<Vec<String>> {
     if events.is_empty() {
         return Err(invalid(
             "events",
-            "invalid_events",
+            ErrorCode::InvalidEvents,
             "events must name at least one event (or be left out for all)".into(),
         ));
     }
@@ -109,7 +110,7 @@ fn parse_events(events: Option<Vec<String>>) -> ApiResult<Vec<String>> {
         if !WEBHOOK_EVENTS.contains(&event.as_str()) {
             return Err(invalid(
                 "events",
-                "invalid_events",
+                ErrorCode::InvalidEvents,
                 format!(
                     "unknown event {:?}; the events are {}",
                     event.chars().take(40).collect::<String>(),
@@ -147,7 +148,7 @@ async fn create_webhook(
     if state.store.list_webhooks(campaign.id).await?.len() >= MAX_WEBHOOKS {
         return Err(invalid(
             "url",
-            "too_many_webhooks",
+            ErrorCode::TooManyWebhooks,
             format!("a campaign has at most {MAX_WEBHOOKS} webhooks; delete one first"),
         ));
     }
@@ -215,7 +216,7 @@ async fn delete_webhook(
 
 fn not_found(campaign: &Campaign, id: i64) -> ApiError {
     ApiError::NotFound {
-        code: "webhook_not_found",
+        code: ErrorCode::WebhookNotFound,
         message: format!("campaign \"{}\" has no webhook {id}", campaign.slug),
     }
 }

@@ -3,6 +3,8 @@ use std::collections::BTreeSet;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
+use fanfare_core::error_code::ErrorCode;
+
 use crate::helpers::{TestApp, expect_error, no_redirects};
 
 crate::on_both_backends!(
@@ -10,6 +12,7 @@ crate::on_both_backends!(
     a_lost_database_is_503_not_500,
     metrics_are_labelled_by_route_template,
     the_openapi_document_lists_every_endpoint,
+    the_openapi_document_names_every_error_code,
 );
 
 async fn health_and_readiness(app: &mut TestApp) {
@@ -247,4 +250,38 @@ async fn the_openapi_document_lists_every_endpoint(app: &mut TestApp) {
     );
     assert!(doc["paths"]["/api/public/campaigns/{slug}"]["get"]["security"].is_null());
     assert!(doc["components"]["schemas"]["ErrorBody"].is_object());
+}
+
+/// The table of error codes is the one list: the OpenAPI document names each code as a value of
+/// `ErrorCode`, which is the type of every error body's `code`.
+async fn the_openapi_document_names_every_error_code(app: &mut TestApp) {
+    let doc: Value = app
+        .get_json(app.client.get(app.url("/api/openapi.json")), StatusCode::OK)
+        .await;
+    let schemas = &doc["components"]["schemas"];
+    let documented: BTreeSet<&str> = schemas["ErrorCode"]["enum"]
+        .as_array()
+        .expect("ErrorCode is an enum of strings")
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    let declared: BTreeSet<&str> = ErrorCode::ALL.iter().map(|c| c.as_str()).collect();
+    assert_eq!(documented, declared);
+    assert_eq!(
+        schemas["ErrorDetail"]["properties"]["code"]["$ref"],
+        "#/components/schemas/ErrorCode"
+    );
+    // And a real error carries a code of the table, with the table's status.
+    let response = app
+        .client
+        .get(app.url("/api/public/campaigns/no-such-campaign"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        response.status().as_u16(),
+        ErrorCode::CampaignNotFound.status()
+    );
+    let body: Value = response.json().await.unwrap();
+    assert_eq!(body["error"]["code"], ErrorCode::CampaignNotFound.as_str());
 }
