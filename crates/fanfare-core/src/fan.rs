@@ -10,6 +10,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::error_code::ErrorCode;
+use crate::link::Channel;
 use crate::validation::{ValidationError, clean_text};
 
 pub const NAME_MAX_CHARS: usize = 80;
@@ -198,6 +199,20 @@ impl Email {
         // address we accepted look disposable.
         !mailchecker::is_valid(&format!("x@{}", self.domain()))
     }
+}
+
+/// A visitor's request to join a campaign, validated: what a new fan is made of.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Joining {
+    pub name: String,
+    pub email: Option<Email>,
+    /// The ref code of the fan whose link brought the visitor; a malformed one is no referral
+    /// (links get mangled in transit), not an error.
+    pub referral: Option<RefCode>,
+    /// The channel of the link that brought the visitor, when it names one.
+    pub channel: Option<Channel>,
+    /// The host of the page that sent the visitor (http(s) pages only).
+    pub referrer_host: Option<String>,
 }
 
 fn canonical_mailbox(local: &str, domain: &str) -> String {

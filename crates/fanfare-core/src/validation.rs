@@ -1,8 +1,9 @@
 //! What a caller gets back when a field is wrong: which field, a stable code, and a message that
 //! says how to fix it. The server turns this into its JSON error shape unchanged.
 
-use crate::error_code::ErrorCode;
 use std::fmt;
+
+use crate::error_code::ErrorCode;
 
 /// One rejected input field.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -1,6 +1,7 @@
 //! Campaigns: the admin API (create, list, read, change, delete) and the public read.
 
-use crate::urls::{LinkRoute, link_urls};
+use std::collections::BTreeMap;
+
 use axum::Extension;
 use axum::extract::State;
 use axum::http::{StatusCode, header};
@@ -13,7 +14,6 @@ use fanfare_core::error_code::ErrorCode;
 use fanfare_core::link::Channel;
 use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
-use std::collections::BTreeMap;
 use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -24,6 +24,7 @@ use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{self, Listing, PageParams};
 use crate::state::AppState;
+use crate::urls::{LinkRoute, link_urls};
 use crate::visitor::Client;
 
 pub const DEFAULT_PAGE_SIZE: u32 = 50;

@@ -4,17 +4,22 @@
 //! A join is never refused for looking suspect: the fraud signals are stored on the fan as
 //! reasons, the answer is the same, and flagged fans are left out of every count.
 
+use std::collections::BTreeMap;
+
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
 use chrono::{DateTime, Duration, Utc};
+use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::Campaign;
+use fanfare_core::error_code::ErrorCode;
 use fanfare_core::fan::{
-    Email, Fan, FraudFlag, MEMBER_TOKEN_PREFIX, RefCode, Secret, VisitorEvent, parse_name,
+    Email, Fan, FraudFlag, Joining, MEMBER_TOKEN_PREFIX, RefCode, Secret, VisitorEvent, parse_name,
 };
+use fanfare_core::link::{Channel, Device, LinkKey};
 use fanfare_store::{NewFan, Page, StoreError, now};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -31,9 +36,6 @@ use crate::pagination::{self, Listing, PageParams};
 use crate::state::AppState;
 use crate::urls::{LinkRoute, link_urls, url_host};
 use crate::visitor::Client;
-use fanfare_core::error_code::ErrorCode;
-use fanfare_core::link::{Channel, Device, LinkKey};
-use std::collections::BTreeMap;
 
 const DEFAULT_PAGE_SIZE: u32 = 100;
 const MAX_PAGE_SIZE: u32 = 1000;
@@ -70,6 +72,27 @@ pub struct JoinRequest {
     /// The page that sent the visitor to the site (`document.referrer`), for the referrer
     /// breakdown: only its host is kept, and anything but an http(s) URL is ignored.
     pub referrer: Option<String>,
+}
+
+impl TryFrom<JoinRequest> for Joining {
+    type Error = ValidationError;
+
+    fn try_from(body: JoinRequest) -> Result<Self, ValidationError> {
+        Ok(Self {
+            name: parse_name(&body.name)?,
+            // Forms send "" for an empty optional field: that is no e-mail, not a bad one.
+            email: body
+                .email
+                .as_deref()
+                .filter(|e| !e.trim().is_empty())
+                .map(Email::parse)
+                .transpose()?,
+            referral: body.referral.as_deref().and_then(RefCode::parse),
+            // An unknown channel name is ignored (a newer widget's channel, a typo in a UTM tag).
+            channel: body.channel.as_deref().and_then(Channel::parse),
+            referrer_host: body.referrer.as_deref().and_then(url_host),
+        })
+    }
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -174,14 +197,13 @@ async fn join(
     ApiJson(body): ApiJson<JoinRequest>,
 ) -> ApiResult<impl IntoResponse> {
     let (campaign, visitor) = visiting(&state, &slug, &client).await?;
-    let name = parse_name(&body.name)?;
-    // Forms send "" for an empty optional field: that is no e-mail, not a bad one.
-    let email = body
-        .email
-        .as_deref()
-        .filter(|e| !e.trim().is_empty())
-        .map(Email::parse)
-        .transpose()?;
+    let Joining {
+        name,
+        email,
+        referral,
+        channel,
+        referrer_host,
+    } = body.try_into()?;
 
     if let Some(email) = &email
         && let Some(existing) = state
@@ -192,8 +214,8 @@ async fn join(
         return Ok(already_a_fan(&state, &campaign, &existing));
     }
 
-    // An unknown code, a code of another campaign or a malformed one: no referrer, no error.
-    let referrer = match body.referral.as_deref().and_then(RefCode::parse) {
+    // An unknown code or a code of another campaign: no referrer, no error.
+    let referrer = match referral {
         Some(code) => state.store.find_fan_by_ref_code(campaign.id, &code).await?,
         None => None,
     };
@@ -215,7 +237,7 @@ async fn join(
             campaign_id: campaign.id,
             ref_code: RefCode::generate(),
             link_key: LinkKey::generate(),
-            channel: body.channel.as_deref().and_then(Channel::parse),
+            channel,
             token_hash: token.hash,
             name: name.clone(),
             email: email
@@ -226,7 +248,7 @@ async fn join(
             flags: flags.clone(),
             joined_at,
             device: Device::from_user_agent(&client.user_agent),
-            referrer_host: body.referrer.as_deref().and_then(url_host),
+            referrer_host: referrer_host.clone(),
         };
         match state.store.insert_fan(&new_fan).await {
             Ok(fan) => {

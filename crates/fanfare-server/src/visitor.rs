@@ -10,11 +10,10 @@ use axum::extract::ConnectInfo;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderName, header};
 use chrono::{NaiveDate, Utc};
+use fanfare_store::DynStore;
 use hmac::{Hmac, Mac};
 use rand::RngCore;
 use sha2::Sha256;
-
-use fanfare_store::DynStore;
 
 use crate::error::{ApiError, ApiResult};
 

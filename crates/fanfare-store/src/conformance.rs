@@ -8,13 +8,13 @@ use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
 use fanfare_core::api_key::{NewApiKey, hash_api_key};
 use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
+use fanfare_core::engagement::{InteractionKind, Milestone, Reaction, Status};
 use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
 use crate::error::StoreError;
 use crate::model::{LinkTarget, NewClick, NewFan, NewInteraction};
 use crate::store::{AdminSession, Page, Store, now};
-use fanfare_core::engagement::{InteractionKind, Milestone, Reaction, Status};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
 /// connection pool on the same data, as after a restart.
