@@ -1,5 +1,5 @@
-//! The values the [`Store`](crate::store::Store) trait takes and returns, and the arithmetic a batch of
-//! writes needs before it reaches SQL.
+//! The values the [`Store`](crate::store::Store) trait takes and returns. The arithmetic of a
+//! batch of clicks is `fanfare_core::click`, re-exported here.
 
 use chrono::{DateTime, NaiveDate, Utc};
 use fanfare_core::engagement::{InteractionKind, Reaction, Status};

@@ -52,7 +52,8 @@ impl LinkCache {
         }
     }
 
-    /// `code` is `key` and `channel` as [`parse_short_code`](fanfare_core::link::parse_short_code) read them.
+    /// `code` is `key` and `channel` as
+    /// [`parse_short_code`](fanfare_core::link::parse_short_code) read them.
     pub(crate) async fn get(
         &self,
         store: &DynStore,

@@ -7,8 +7,8 @@ pub const INTERACTION_SELECT: &str = "SELECT i.id, i.campaign_id, i.fan_id, \
      i.url, i.display_name, i.status, i.reason, i.created_at, i.moderated_at \
      FROM interactions i JOIN fans f ON f.id = i.fan_id";
 
-/// Reads [`StoredFan`](super::rows::StoredFan)s: the fan, its referrer's code, and its root (itself for a root). Both
-/// dialects accept it as is; callers append `WHERE …`.
+/// Reads [`StoredFan`](super::rows::StoredFan)s: the fan, its referrer's code, and its root
+/// (itself for a root); callers append `WHERE …`.
 pub const FAN_SELECT: &str = "SELECT f.id, f.campaign_id, f.ref_code, f.name, f.email, \
      f.referrer_id, r.ref_code AS referrer_ref_code, COALESCE(f.root_id, f.id) AS root_id, \
      f.depth, f.flags, l.key AS link_key, f.channel, f.visitor_hash, f.joined_at, f.erased_at \

@@ -1,5 +1,5 @@
-//! The [`Store`](crate::store::Store) implementation of a SQL backend: a table of contents that hands
-//! each call to the function of its domain (`campaigns`, `fans`, `links`, `engagement`,
+//! The [`Store`](crate::store::Store) implementation of a SQL backend: a table of contents that
+//! hands each call to the function of its domain (`campaigns`, `fans`, `links`, `engagement`,
 //! `reports`, `webhooks`), and the backend's own work to its [`SqlBackend`](super::SqlBackend)
 //! hooks.
 
