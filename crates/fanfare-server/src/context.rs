@@ -1,6 +1,10 @@
 //! What a request is about, found once at the start of a handler: the campaign named in the
 //! path, the visitor behind a public call (hashed, rate limited), and the fan whose member token
 //! it carries.
+//!
+//! These are functions a handler calls, not extractors, on purpose: an extractor runs before the
+//! body is read, so a request wrong in both its path and its body would be answered about the
+//! path first, where today the body's error comes first.
 
 use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
@@ -22,6 +26,7 @@ impl FromRequestParts<AppState> for Client {
     }
 }
 
+/// A slug read from the URL's path: a malformed one answers 400 with the slug's validation code.
 pub fn parse_slug_path(value: &str) -> ApiResult<Slug> {
     Slug::parse(value).map_err(|e| ApiError::InvalidPath {
         code: e.code,
@@ -29,6 +34,7 @@ pub fn parse_slug_path(value: &str) -> ApiResult<Slug> {
     })
 }
 
+/// The campaign with this slug, or a 404 `campaign_not_found`.
 pub async fn find(state: &AppState, slug: &Slug) -> ApiResult<Campaign> {
     state
         .store
