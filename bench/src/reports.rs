@@ -74,7 +74,10 @@ async fn load(args: &ReportArgs) -> anyhow::Result<()> {
     // A database loaded by an earlier run is reused as it is: two builds can then be timed on
     // the same data, one after the other (`--fanfare` names the build that serves).
     if store.get_campaign(&slug).await?.is_some() {
-        println!("reusing the campaign already loaded in {}", args.database_url);
+        println!(
+            "reusing the campaign already loaded in {}",
+            args.database_url
+        );
         store.close().await;
         return Ok(());
     }
