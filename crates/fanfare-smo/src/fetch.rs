@@ -86,6 +86,15 @@ pub fn non_public(ip: IpAddr) -> Option<&'static str> {
                 Some("private (unique local)")
             } else if first & 0xffc0 == 0xfe80 {
                 Some("link-local")
+            } else if v6.segments()[..6].iter().all(|&s| s == 0) {
+                // `::a.b.c.d`: deprecated, and some stacks route it to the IPv4 address.
+                Some("IPv4-compatible")
+            } else if first == 0x2002 {
+                // 6to4 and Teredo tunnel to an IPv4 address written inside the IPv6 one:
+                // whichever it is, the request would leave for somewhere this check never saw.
+                Some("6to4 tunnel")
+            } else if first == 0x2001 && v6.segments()[1] == 0 {
+                Some("Teredo tunnel")
             } else if v6 == Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x254) {
                 Some("cloud metadata")
             } else if first == 0x64 && v6.segments()[1] == 0xff9b {
@@ -399,6 +408,11 @@ mod tests {
             ("::ffff:127.0.0.1", "loopback"),
             ("64:ff9b::a00:1", "private"),
             ("fd00:ec2::254", "private (unique local)"),
+            ("::127.0.0.1", "IPv4-compatible"),
+            ("::8.8.8.8", "IPv4-compatible"),
+            ("2002:7f00:1::", "6to4 tunnel"),
+            ("2002:0808:0808::1", "6to4 tunnel"),
+            ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "Teredo tunnel"),
         ] {
             assert_eq!(non_public(ip.parse().unwrap()), Some(kind), "{ip}");
         }
@@ -406,6 +420,10 @@ mod tests {
             "93.184.216.34",
             "2606:2800:220:1:248:1893:25c8:1946",
             "8.8.8.8",
+            // Global unicast beside the tunnels' prefixes.
+            "2001:db9::1",
+            "2001:4860:4860::8888",
+            "2003::1",
         ] {
             assert_eq!(non_public(ip.parse().unwrap()), None, "{ip}");
         }
