@@ -47,7 +47,19 @@ fn is_forbidden_char(c: char, allow_line_breaks: bool) -> bool {
     c.is_control() || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Free text a person typed (a title, a description, a key name): trimmed, non-empty, at most
+/// Characters that take no room: zero-width spaces and joiners, the word joiner, the byte-order
+/// mark. Inside a word they can be legitimate (a joiner inside an emoji sequence); at the edges,
+/// or making up all of a text, they only make a name that looks empty.
+fn is_zero_width(c: char) -> bool {
+    matches!(c, '\u{200B}'..='\u{200D}' | '\u{2060}' | '\u{FEFF}')
+}
+
+fn is_blank(c: char) -> bool {
+    c.is_whitespace() || is_zero_width(c)
+}
+
+/// Free text a person typed (a title, a description, a key name): trimmed (of zero-width
+/// characters too), holding a visible character, at most
 /// `max_chars` characters, and without control or bidirectional-override characters. Markup is
 /// not rejected: it is stored as text and escaped wherever it is shown.
 pub(crate) fn clean_text(
@@ -56,17 +68,21 @@ pub(crate) fn clean_text(
     max_chars: usize,
     allow_line_breaks: bool,
 ) -> Result<String, ValidationError> {
+    let value = value.trim_matches(is_blank);
     let value = if allow_line_breaks {
         // A pasted description often comes with Windows line endings.
-        value.trim().replace("\r\n", "\n")
+        value.replace("\r\n", "\n")
     } else {
-        value.trim().to_owned()
+        value.to_owned()
     };
-    if value.is_empty() {
+    if value.chars().all(is_blank) {
         return Err(ValidationError::new(
             field,
             ErrorCode::EmptyText,
-            format!("{field} is empty: send some text, or leave the field out"),
+            format!(
+                "{field} is empty or holds only invisible characters: send some text, or leave \
+                 the field out"
+            ),
         ));
     }
     let count = value.chars().count();
@@ -114,6 +130,25 @@ mod tests {
     fn blank_text_is_rejected() {
         let err = clean_text("title", " \t ", 50, false).unwrap_err();
         assert_eq!(err.code, ErrorCode::EmptyText);
+    }
+
+    #[test]
+    fn invisible_text_is_blank_text() {
+        for invisible in [
+            "\u{200B}",
+            "\u{FEFF}\u{200B} \u{2060}",
+            " \u{200D}\u{200C} ",
+        ] {
+            let err = clean_text("name", invisible, 50, false).unwrap_err();
+            assert_eq!(err.code, ErrorCode::EmptyText, "{invisible:?}");
+        }
+        // Stripped at the edges, kept inside (a joiner inside an emoji sequence is the emoji).
+        assert_eq!(
+            clean_text("name", "\u{FEFF}Ada\u{200B}", 50, false).as_deref(),
+            Ok("Ada")
+        );
+        let coder = "\u{1F469}\u{200D}\u{1F4BB}";
+        assert_eq!(clean_text("name", coder, 50, false).as_deref(), Ok(coder));
     }
 
     #[test]

@@ -542,6 +542,12 @@ async fn hostile_joins_are_refused_and_store_nothing(app: &mut TestApp) {
             "empty_text",
         ),
         (
+            // Zero-width spaces, a word joiner and a byte-order mark: a name that shows nothing.
+            json!({"name": "\u{200B}\u{2060}\u{FEFF}\u{200B}"}),
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "empty_text",
+        ),
+        (
             json!({"name": "x".repeat(81)}),
             StatusCode::UNPROCESSABLE_ENTITY,
             "text_too_long",
