@@ -7,7 +7,6 @@
 use std::collections::BTreeMap;
 
 use axum::Extension;
-use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::IntoResponse;
@@ -31,7 +30,7 @@ use crate::context::visiting;
 use crate::context::{find, parse_slug_path};
 use crate::engagement::reward_referrer;
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath, ApiQuery};
+use crate::extract::{ApiBytes, ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{self, Listing, PageParams};
 use crate::state::AppState;
 use crate::urls::{LinkRoute, link_urls, url_host};
@@ -362,6 +361,7 @@ async fn leave(
         (status = 204, description = "Counted"),
         (status = 400, body = ErrorBody),
         (status = 404, body = ErrorBody),
+        (status = 413, description = "The body is larger than the limit", body = ErrorBody),
         (status = 422, body = ErrorBody),
         (status = 429, body = ErrorBody),
     ))]
@@ -369,7 +369,7 @@ async fn record_view(
     State(state): State<AppState>,
     client: Client,
     ApiPath(slug): ApiPath<String>,
-    body: Bytes,
+    ApiBytes(body): ApiBytes,
 ) -> ApiResult<StatusCode> {
     let event = if body.iter().all(u8::is_ascii_whitespace) {
         ViewEvent::default()

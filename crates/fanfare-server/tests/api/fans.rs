@@ -358,6 +358,10 @@ async fn views_count_unique_visitors_per_day_and_join_starts(app: &mut TestApp) 
     )
     .await;
     expect_error(bad, StatusCode::UNPROCESSABLE_ENTITY, "invalid_body").await;
+    // A body over the limit gets the JSON error shape too, and counts nothing.
+    let huge = " ".repeat(fanfare_server::BODY_LIMIT_BYTES + 1);
+    let bad = beacon(app, "seen", "Mozilla/5.0 (carol)", &huge, "text/plain").await;
+    expect_error(bad, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
     let missing = beacon(app, "nowhere", BOB_BROWSER, "", "text/plain").await;
     expect_error(missing, StatusCode::NOT_FOUND, "campaign_not_found").await;
     assert_eq!(
