@@ -105,6 +105,7 @@ error_codes! {
     WebhookNotFound = "webhook_not_found", 404, "the campaign has no webhook with this id";
     ReactionNotFound = "reaction_not_found", 404, "the fan has no such reaction";
     InteractionNotFound = "interaction_not_found", 404, "the campaign has no such comment or creation";
+    NoLongerExists = "no_longer_exists", 404, "what this request refers to was deleted while it was being answered";
     SlugTaken = "slug_taken", 409, "another campaign has this slug";
 
     // The server.

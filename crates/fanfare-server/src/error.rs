@@ -192,6 +192,13 @@ impl From<ValidationError> for ApiError {
 impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
+            // A campaign (or fan, or link) deleted between the handler's read and its write.
+            StoreError::Gone => Self::NotFound {
+                code: ErrorCode::NoLongerExists,
+                message: "what this request refers to was deleted meanwhile (a campaign, a fan \
+                          or a link); it no longer exists"
+                    .into(),
+            },
             StoreError::Unavailable(detail) => {
                 tracing::warn!(%detail, "database unavailable");
                 Self::Unavailable
@@ -291,4 +298,19 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// A panic in a handler answers a JSON 500 rather than dropping the connection.
 pub fn panicked(_: Box<dyn std::any::Any + Send>) -> Response {
     ApiError::Internal("a handler panicked".into()).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_write_about_something_deleted_meanwhile_is_a_404() {
+        let error = ApiError::from(StoreError::Gone);
+        assert_eq!(error.status(), StatusCode::NOT_FOUND);
+        assert_eq!(error.code(), ErrorCode::NoLongerExists);
+        // A database failure stays a 500 (and is logged), never a 404.
+        let error = ApiError::from(StoreError::Database("boom".into()));
+        assert_eq!(error.status(), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 }

@@ -99,7 +99,12 @@ pub async fn campaign_page(
         Err(e) => return Err(e),
     };
     let fans = state.store.count_fans(campaign.id).await?;
-    let key = anonymous_link(&state, campaign.id).await?;
+    let key = match anonymous_link(&state, campaign.id).await {
+        Ok(key) => key,
+        // Deleted since it was read: the same page as for a campaign never created.
+        Err(ApiError::NotFound { .. }) => return Ok(page_not_found()),
+        Err(e) => return Err(e),
+    };
     let share_urls = link_urls(
         &state.config.base_url,
         &key,

@@ -49,6 +49,7 @@ macro_rules! conformance_tests {
             the_visitor_salt_is_shared_and_rotates,
             visitors_are_unique_per_day_and_event,
             deleting_a_campaign_deletes_its_fans,
+            writes_to_a_deleted_campaign_are_gone,
             links_resolve_to_their_campaign_and_owner,
             the_anonymous_link_is_made_once,
             clicks_and_shares_add_up_per_link_and_channel,
@@ -823,6 +824,29 @@ pub async fn deleting_a_campaign_deletes_its_fans(harness: &impl Harness) {
     );
     let again = campaign_id(&store, "doomed").await;
     assert_eq!(store.count_fans(again).await.expect("count"), 0);
+}
+
+/// A join, a page view or a new link for a campaign deleted meanwhile (the request read the
+/// campaign just before): `Gone`, which the server answers 404, never a database error.
+pub async fn writes_to_a_deleted_campaign_are_gone(harness: &impl Harness) {
+    let store = harness.open().await;
+    let campaign = campaign_id(&store, "short-lived").await;
+    assert!(
+        store
+            .delete_campaign(&slug("short-lived"))
+            .await
+            .expect("delete")
+    );
+    let joined = store
+        .insert_fan(&new_fan(campaign, "Late", Some("late@example.com"), None))
+        .await;
+    assert!(matches!(joined, Err(StoreError::Gone)), "{joined:?}");
+    let link = store.anonymous_link(campaign, &LinkKey::generate()).await;
+    assert!(matches!(link, Err(StoreError::Gone)), "{link:?}");
+    let viewed = store
+        .record_visitor_event(campaign, now().date_naive(), VisitorEvent::View, "v1")
+        .await;
+    assert!(matches!(viewed, Err(StoreError::Gone)), "{viewed:?}");
 }
 
 fn new_click(link: &LinkTarget, channel: Channel, visitor: &str, agent: Agent) -> NewClick {

@@ -7,6 +7,10 @@ pub enum StoreError {
     /// A unique value (named here, e.g. "slug") is already taken.
     #[error("{0} is already taken")]
     Conflict(&'static str),
+    /// What the write refers to (a campaign, a fan, a link) no longer exists: it was deleted
+    /// while the request was being answered.
+    #[error("what this write refers to no longer exists")]
+    Gone,
     /// The database cannot be reached or is not answering in time.
     #[error("the database is unavailable: {0}")]
     Unavailable(String),
@@ -24,6 +28,7 @@ pub enum StoreError {
 pub fn map_sqlx_error(error: sqlx::Error, unique: &'static str) -> StoreError {
     match &error {
         sqlx::Error::Database(db) if db.is_unique_violation() => StoreError::Conflict(unique),
+        sqlx::Error::Database(db) if db.is_foreign_key_violation() => StoreError::Gone,
         sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::Io(_) => {
             StoreError::Unavailable(error.to_string())
         }
