@@ -45,6 +45,7 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ShareParams {
     /// Mastodon only: the instance to share on (after the page asked for it).
     pub instance: Option<String>,

@@ -9,6 +9,7 @@ use crate::error::{ApiError, ApiResult};
 
 /// The query of every listing.
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PageParams {
     /// How many items, from 1 to the endpoint's maximum (see its description).
     pub limit: Option<u32>,

@@ -41,6 +41,7 @@ const MAX_POINTS: i64 = 10_000;
 // Windows and time zones
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct WindowParams {
     /// Start of the window, included: a date (`2026-11-01`, midnight in `tz`) or an RFC 3339
     /// time. Default: the beginning.
@@ -321,6 +322,7 @@ pub enum Interval {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct SeriesParams {
     /// fans, clicks, shares, interactions or visitors.
     pub metric: Metric,
@@ -489,8 +491,10 @@ pub enum BreakdownBy {
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct BreakdownParams {
     /// channel, referrer (the host of the page that sent the visitor) or device.
+    #[param(inline)]
     pub by: BreakdownBy,
     /// Start of the window, included: a date (`2026-11-01`, midnight in `tz`) or an RFC 3339
     /// time.
@@ -597,6 +601,7 @@ pub(crate) async fn breakdown_rows(
 // Cascades
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CascadeParams {
     /// 1 to 1000; default 10.
     pub limit: Option<u32>,

@@ -101,6 +101,7 @@ pub(super) async fn standings(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LeaderboardParams {
     /// 1 to 100; default 10.
     pub limit: Option<u32>,

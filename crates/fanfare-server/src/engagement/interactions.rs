@@ -285,6 +285,7 @@ fn creation_url(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TargetParams {
     /// The creation the reaction was given to; none for the campaign itself.
     pub target: Option<i64>,
@@ -328,6 +329,7 @@ pub(super) async fn take_back_reaction(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct CreationParams {
     /// `newest` (default, paginated) or `hot`: (reactions + 1) / (age in hours + 2)^1.5, first
     /// page only.

@@ -17,6 +17,7 @@ use crate::pagination::{self, Listing, PageParams};
 use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct QueueParams {
     /// creation (default) or comment.
     pub kind: Option<String>,

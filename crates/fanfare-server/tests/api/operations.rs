@@ -13,6 +13,7 @@ crate::on_both_backends!(
     metrics_are_labelled_by_route_template,
     the_openapi_document_lists_every_endpoint,
     the_openapi_document_names_every_error_code,
+    the_openapi_document_places_parameters_and_resolves_references,
 );
 
 async fn health_and_readiness(app: &mut TestApp) {
@@ -284,4 +285,57 @@ async fn the_openapi_document_names_every_error_code(app: &mut TestApp) {
     );
     let body: Value = response.json().await.unwrap();
     assert_eq!(body["error"]["code"], ErrorCode::CampaignNotFound.as_str());
+}
+
+/// A client generated from the document must work: a path parameter is one the path names,
+/// anything else is in the query, and every `$ref` points at a schema the document has.
+async fn the_openapi_document_places_parameters_and_resolves_references(app: &mut TestApp) {
+    let doc: Value = app
+        .get_json(app.client.get(app.url("/api/openapi.json")), StatusCode::OK)
+        .await;
+    let mut query_parameters = 0;
+    for (path, item) in doc["paths"].as_object().unwrap() {
+        for (method, operation) in item.as_object().unwrap() {
+            for parameter in operation["parameters"].as_array().into_iter().flatten() {
+                let name = parameter["name"].as_str().unwrap();
+                let place = parameter["in"].as_str().unwrap();
+                let in_path = path.contains(&format!("{{{name}}}"));
+                assert_eq!(
+                    place,
+                    if in_path { "path" } else { "query" },
+                    "{method} {path}: {name}"
+                );
+                query_parameters += usize::from(place == "query");
+            }
+        }
+    }
+    assert!(
+        query_parameters >= 30,
+        "{query_parameters} query parameters"
+    );
+    let schemas = doc["components"]["schemas"].as_object().unwrap();
+    let mut references = Vec::new();
+    collect_references(&doc, &mut references);
+    assert!(!references.is_empty());
+    for reference in references {
+        let name = reference
+            .strip_prefix("#/components/schemas/")
+            .unwrap_or_else(|| panic!("unexpected reference {reference}"));
+        assert!(schemas.contains_key(name), "dangling reference {reference}");
+    }
+}
+
+fn collect_references(value: &Value, out: &mut Vec<String>) {
+    match value {
+        Value::Object(map) => {
+            for (key, value) in map {
+                match (key.as_str(), value) {
+                    ("$ref", Value::String(reference)) => out.push(reference.clone()),
+                    _ => collect_references(value, out),
+                }
+            }
+        }
+        Value::Array(items) => items.iter().for_each(|v| collect_references(v, out)),
+        _ => {}
+    }
 }
