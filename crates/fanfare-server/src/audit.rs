@@ -14,7 +14,7 @@ use utoipa_axum::routes;
 
 use crate::context::{find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::{ApiJson, ApiPath};
+use crate::extract::{ApiJson, ApiLargeJson, ApiPath};
 use crate::state::AppState;
 use crate::urls::web_url;
 
@@ -89,7 +89,7 @@ fn fetch_failed(url: &Url, error: FetchError) -> ApiError {
     security(("api_key" = [])))]
 async fn audit(
     State(state): State<AppState>,
-    ApiJson(request): ApiJson<AuditRequest>,
+    ApiLargeJson(request): ApiLargeJson<AuditRequest>,
 ) -> ApiResult<ApiJson<Report>> {
     let campaign = match &request.campaign {
         Some(slug) => Some(hints(&find(&state, &parse_slug_path(slug)?).await?)),

@@ -61,7 +61,17 @@ fn build(
 
 /// Audits HTML already at hand (parse and rules only unless `options.fetch` is set).
 pub async fn audit_html(html: &[u8], header_charset: Option<&str>, options: &Options) -> Report {
-    let meta = meta::extract(&meta::decode(html, header_charset));
+    // Parsing a page of megabytes takes a while of CPU: off the async runtime's workers, so that
+    // the server's other requests (its health checks included) go on meanwhile.
+    let (html, charset) = (html.to_vec(), header_charset.map(str::to_owned));
+    let meta = match tokio::task::spawn_blocking(move || {
+        meta::extract(&meta::decode(&html, charset.as_deref()))
+    })
+    .await
+    {
+        Ok(meta) => meta,
+        Err(stopped) => std::panic::resume_unwind(stopped.into_panic()),
+    };
     let (images, oembed) = match &options.fetch {
         Some(fetcher) => fetch_related(fetcher, &meta, options.base_url.as_ref()).await,
         None => (Vec::new(), None),

@@ -210,6 +210,36 @@ async fn bad_audit_requests_say_what_to_fix() {
     // Beyond the audit's own limit: 413 with the limit in the message.
     let huge = "a".repeat(11 * 1024 * 1024);
     let too_big = audit(&app, json!({"html": huge})).await;
-    assert_eq!(too_big.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    expect_error(too_big, StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large").await;
+    // The body is decoded off the async runtime, with the errors of every other JSON endpoint.
+    for (content_type, body, status, code) in [
+        (
+            "application/json",
+            "{\"html\": ",
+            StatusCode::BAD_REQUEST,
+            "invalid_json",
+        ),
+        (
+            "text/plain",
+            "{\"html\": \"<p>\"}",
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        ),
+        (
+            "application/json; charset=utf-8",
+            "[1, 2]",
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "invalid_body",
+        ),
+    ] {
+        let response = app
+            .admin(Method::POST, "/api/v1/audit")
+            .header("content-type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        expect_error(response, status, code).await;
+    }
     app.cleanup().await;
 }
