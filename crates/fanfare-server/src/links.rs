@@ -30,6 +30,7 @@ use crate::pagination::{self, Listing, PageParams};
 use crate::redirect::{X_ROBOTS_TAG, not_found_page, resolve};
 use crate::state::AppState;
 use crate::urls::{LinkRoute, link_urls};
+use crate::visitor::Client;
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -68,7 +69,8 @@ fn share_content<'a>(
     }
 }
 
-/// Share through a link: records the share, then sends the sharer to the network's dialog.
+/// Share through a link: records the share (once per visitor, link, channel and hour), then
+/// sends the sharer to the network's dialog.
 #[utoipa::path(get, path = "/share/{code}", tag = "links",
     params(("code" = String, Path, description = "A link key and a channel letter"), ShareParams),
     responses(
@@ -79,6 +81,7 @@ fn share_content<'a>(
     ))]
 async fn share(
     State(state): State<AppState>,
+    client: Client,
     ApiPath(code): ApiPath<String>,
     ApiQuery(params): ApiQuery<ShareParams>,
 ) -> ApiResult<Response> {
@@ -88,9 +91,15 @@ async fn share(
     let target = &link.target;
     let slug = parse_slug_path(&target.campaign_slug)?;
     let campaign = find(&state, &slug).await?;
+    // One share per visitor, link, channel and hour: calling the URL again redirects again,
+    // but counts nothing more.
+    let visitor = state
+        .visitors
+        .hash(&state.store, &client, target.campaign_id)
+        .await?;
     state
         .store
-        .record_share(target.link_id, channel, fanfare_store::now())
+        .record_share(target.link_id, channel, fanfare_store::now(), &visitor)
         .await?;
     let short = link_urls(&state.config.base_url, &key, &[channel], LinkRoute::Short)
         .remove(&channel)

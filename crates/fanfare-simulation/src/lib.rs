@@ -355,10 +355,14 @@ pub async fn simulate(
                 if shared_at >= end {
                     continue;
                 }
-                store
-                    .record_share(known[index].link_id, channel, at(shared_at))
-                    .await?;
-                summary.shares += 1;
+                // Each share is a visitor of its own: the simulated sharer shares once.
+                let sharer = format!("share-{}", summary.shares);
+                if store
+                    .record_share(known[index].link_id, channel, at(shared_at), &sharer)
+                    .await?
+                {
+                    summary.shares += 1;
+                }
                 for _ in 0..geometric(&mut rng, clicks_per_share) {
                     let bot = rng.random_bool(BOT_SHARE);
                     let clicked_at = if bot {

@@ -987,14 +987,41 @@ pub async fn clicks_and_shares_add_up_per_link_and_channel(harness: &impl Harnes
         .record_clicks(&[new_click(&link, Channel::X, "v2", Agent::Human)])
         .await
         .expect("record");
-    store
-        .record_share(link.link_id, Channel::X, now())
-        .await
-        .expect("share");
-    store
-        .record_share(link.link_id, Channel::Email, now())
-        .await
-        .expect("share");
+    assert!(
+        store
+            .record_share(link.link_id, Channel::X, now(), "v1")
+            .await
+            .expect("share")
+    );
+    assert!(
+        store
+            .record_share(link.link_id, Channel::Email, now(), "v1")
+            .await
+            .expect("share")
+    );
+    // The same visitor sharing the same link on the same channel again within the hour: not
+    // counted (the server still redirects); another visitor, or the next hour, is counted.
+    for _ in 0..3 {
+        assert!(
+            !store
+                .record_share(link.link_id, Channel::X, now(), "v1")
+                .await
+                .expect("share")
+        );
+    }
+    let next_hour = now() + Duration::hours(1);
+    assert!(
+        store
+            .record_share(link.link_id, Channel::X, next_hour, "v1")
+            .await
+            .expect("share")
+    );
+    assert!(
+        store
+            .record_share(link.link_id, Channel::X, now(), "v2")
+            .await
+            .expect("share")
+    );
     // A fan brought through Ada's X link, and one through it who is flagged (left out).
     let mut brought = new_fan(campaign, "Bob", None, Some(&ada));
     brought.channel = Some(Channel::X);
@@ -1032,7 +1059,8 @@ pub async fn clicks_and_shares_add_up_per_link_and_channel(harness: &impl Harnes
         (4, 2, 2),
         "humans, visitors, bots"
     );
-    assert_eq!((x.shares, x.fans), (1, 1));
+    // v1 now, v1 an hour later, v2 now; v1's repeats within the hour not counted.
+    assert_eq!((x.shares, x.fans), (3, 1));
     let qr = get(Channel::Qr);
     assert_eq!((qr.clicks, qr.qr_clicks, qr.unique_clicks), (1, 1, 1));
     assert_eq!(get(Channel::Email).shares, 1);
@@ -1325,11 +1353,11 @@ pub async fn report_counters_follow_every_write(harness: &impl Harness) {
         .expect("find")
         .expect("found");
     store
-        .record_share(bob_link.link_id, Channel::X, t1)
+        .record_share(bob_link.link_id, Channel::X, t1, "v1")
         .await
         .expect("share");
     store
-        .record_share(bob_link.link_id, Channel::Facebook, t1)
+        .record_share(bob_link.link_id, Channel::Facebook, t1, "v1")
         .await
         .expect("share");
     let mut clicks = vec![

@@ -202,13 +202,15 @@ pub trait Store: Send + Sync + 'static {
         None
     }
 
-    /// Stores a share (someone opened a network's share dialog through a link).
+    /// Stores a share (someone opened a network's share dialog through a link), once per
+    /// visitor, link, channel and UTC hour: `false` when this one was already counted.
     async fn record_share(
         &self,
         link_id: i64,
         channel: Channel,
         at: DateTime<Utc>,
-    ) -> Result<(), StoreError>;
+        visitor_hash: &str,
+    ) -> Result<bool, StoreError>;
 
     /// The campaign's links in creation order, each with its counters per channel and the fans
     /// it brought; `Page::after` is a link id.

@@ -84,15 +84,25 @@ macro_rules! link_queries {
             link_id: i64,
             channel: Channel,
             at: DateTime<Utc>,
-        ) -> Result<(), StoreError> {
+            visitor_hash: &str,
+        ) -> Result<bool, StoreError> {
             let mut tx = store.pool.begin().await.map_err(db_error)?;
-            sqlx::query("INSERT INTO shares (link_id, channel, at) VALUES ($1, $2, $3)")
-                .bind(link_id)
-                .bind(channel.as_str())
-                .bind(at)
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
+            let done = sqlx::query(
+                "INSERT INTO shares (link_id, channel, at, visitor_hash, hour) \
+                 VALUES ($1, $2, $3, $4, $5) ON CONFLICT DO NOTHING",
+            )
+            .bind(link_id)
+            .bind(channel.as_str())
+            .bind(at)
+            .bind(visitor_hash)
+            .bind(hour_of(at))
+            .execute(&mut *tx)
+            .await
+            .map_err(db_error)?;
+            if done.rows_affected() == 0 {
+                // Counted already this hour: nothing to add (the transaction ends unused).
+                return Ok(false);
+            }
             sqlx::query(
                 "INSERT INTO link_stats (link_id, channel, shares) VALUES ($1, $2, 1) \
                  ON CONFLICT (link_id, channel) DO UPDATE SET shares = link_stats.shares + 1",
@@ -103,7 +113,8 @@ macro_rules! link_queries {
             .await
             .map_err(db_error)?;
             rollups::share(&mut tx, link_id, channel, at).await?;
-            tx.commit().await.map_err(db_error)
+            tx.commit().await.map_err(db_error)?;
+            Ok(true)
         }
 
         pub async fn link_reports(

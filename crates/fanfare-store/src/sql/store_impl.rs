@@ -229,8 +229,9 @@ macro_rules! sql_store_impl {
                 link_id: i64,
                 channel: Channel,
                 at: DateTime<Utc>,
-            ) -> Result<(), StoreError> {
-                links::record_share(self, link_id, channel, at).await
+                visitor_hash: &str,
+            ) -> Result<bool, StoreError> {
+                links::record_share(self, link_id, channel, at, visitor_hash).await
             }
 
             async fn link_reports(
