@@ -83,6 +83,7 @@ error_codes! {
     EmptyChannels = "empty_channels", 422, "a campaign needs at least one channel";
     LandingUrlNotAllowed = "landing_url_not_allowed", 422, "the landing URL must be within the allowed domains";
     TargetNotAllowed = "target_not_allowed", 422, "the link's target must be within the campaign's allowed domains";
+    UrlNotPublic = "url_not_public", 422, "the URL's host is a loopback, private, link-local or metadata address, which Fanfare does not post to unless its operator allows it";
     UrlNotAllowed = "url_not_allowed", 422, "the campaign accepts links on its own domains only";
     InvalidLevels = "invalid_levels", 422, "the levels must start at 0 and rise";
     InvalidThreshold = "invalid_threshold", 422, "a milestone's threshold must be a positive number of fans";

@@ -38,7 +38,8 @@ pub struct ServerConfig {
     pub click_queue: usize,
     /// Share-intent templates that replace the built-in ones (DESIGN §4).
     pub share_templates: std::collections::BTreeMap<fanfare_core::link::Channel, String>,
-    /// Let audits fetch from loopback, private and link-local addresses (an intranet's pages).
+    /// Let audits fetch from, and webhooks post to, loopback, private and link-local addresses
+    /// (an intranet's pages and receivers).
     pub audit_allow_private: bool,
     /// The wait after a webhook delivery's first failure (then ×3 each time, up to six hours).
     pub webhook_retry_base: std::time::Duration,
@@ -119,7 +120,11 @@ impl AppState {
     /// Needs a Tokio runtime: it starts the click writer.
     pub fn with_config(store: DynStore, config: ServerConfig) -> Self {
         let metrics = Arc::new(Metrics::new());
-        let webhooks = WebhookWorker::start(store.clone(), config.webhook_retry_base);
+        let webhooks = WebhookWorker::start(
+            store.clone(),
+            config.webhook_retry_base,
+            config.audit_allow_private,
+        );
         Self(Arc::new(Shared {
             clicks: ClickPipeline::start(store.clone(), config.click_queue, metrics.clone()),
             store,

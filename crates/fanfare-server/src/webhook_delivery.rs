@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
+use fanfare_smo::fetch::non_public;
 use fanfare_store::{Attempt, DueDelivery, DynStore, now};
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -59,15 +60,9 @@ struct WorkerControl {
 impl WebhookWorker {
     /// Starts the worker on the current Tokio runtime. `retry_base` is the wait after a first
     /// failure.
-    pub fn start(store: DynStore, retry_base: Duration) -> Self {
+    pub fn start(store: DynStore, retry_base: Duration, allow_private: bool) -> Self {
         let wake = Arc::new(Notify::new());
-        let client = reqwest::Client::builder()
-            .timeout(POST_TIMEOUT)
-            // A receiver answers for itself: a redirect is a failure, not a new target.
-            .redirect(reqwest::redirect::Policy::none())
-            .user_agent(concat!("Fanfare-Webhooks/", env!("CARGO_PKG_VERSION")))
-            .build()
-            .ok();
+        let client = client_builder().build().ok();
         let worker_wake = wake.clone();
         let (stop, mut stopped) = watch::channel(false);
         let task = tokio::spawn(async move {
@@ -89,7 +84,8 @@ impl WebhookWorker {
                         for delivery in due {
                             let (client, store) = (client.clone(), store.clone());
                             posts.spawn(async move {
-                                let attempt = deliver(&client, &delivery, retry_base).await;
+                                let attempt =
+                                    deliver(&client, &delivery, retry_base, allow_private).await;
                                 if let Err(e) = store.record_webhook_attempt(delivery.id, &attempt).await {
                                     tracing::error!(error = ?e, delivery = delivery.id, "webhook attempt not recorded");
                                 }
@@ -168,11 +164,77 @@ fn backoff(retry_base: Duration, attempts_made: i64) -> Duration {
     wait.mul_f64(rand::rng().random_range(0.8..1.2))
 }
 
+/// The settings of every webhook post. A receiver answers for itself: a redirect is a failure,
+/// not a new target.
+fn client_builder() -> reqwest::ClientBuilder {
+    reqwest::Client::builder()
+        .timeout(POST_TIMEOUT)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("Fanfare-Webhooks/", env!("CARGO_PKG_VERSION")))
+}
+
+/// Why a URL's host is not on the public web, when it is written as an address or is
+/// `localhost` (names are checked when resolved, before each post).
+pub fn non_public_host(url: &url::Url) -> Option<&'static str> {
+    match url.host()? {
+        url::Host::Ipv4(ip) => non_public(ip.into()),
+        url::Host::Ipv6(ip) => non_public(ip.into()),
+        url::Host::Domain(name) => {
+            let name = name.trim_end_matches('.').to_ascii_lowercase();
+            (name == "localhost" || name.ends_with(".localhost")).then_some("loopback")
+        }
+    }
+}
+
+/// The client for one post, pinned to the addresses just resolved and checked: the name cannot
+/// resolve elsewhere between the check and the connection. `Err` says why nothing is posted.
+async fn pinned_client(url: &str) -> Result<reqwest::Client, String> {
+    let url = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
+    if let Some(kind) = non_public_host(&url) {
+        return Err(format!("refused: the host is a {kind} address"));
+    }
+    let host = url
+        .host_str()
+        .ok_or("refused: the URL has no host")?
+        .to_owned();
+    let port = url.port_or_known_default().unwrap_or(443);
+    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+        .await
+        .map_err(|e| format!("{host} could not be resolved: {e}"))?
+        .collect();
+    if let Some(address) = addresses.iter().find(|a| non_public(a.ip()).is_some()) {
+        let kind = non_public(address.ip()).unwrap_or("private");
+        return Err(format!(
+            "refused: {host} resolves to {}, a {kind} address",
+            address.ip()
+        ));
+    }
+    client_builder()
+        .resolve_to_addrs(
+            host.trim_start_matches('[').trim_end_matches(']'),
+            &addresses,
+        )
+        .build()
+        .map_err(|e| format!("cannot post: {e}"))
+}
+
 async fn deliver(
     client: &reqwest::Client,
     delivery: &DueDelivery,
     retry_base: Duration,
+    allow_private: bool,
 ) -> Attempt {
+    // The receiver's address is checked before every post (a name can move to a private
+    // address after the webhook was created), unless the operator allows private addresses.
+    let pinned = if allow_private {
+        Ok(client.clone())
+    } else {
+        pinned_client(&delivery.url).await
+    };
+    let client = match pinned {
+        Ok(client) => client,
+        Err(refused) => return failed(delivery, retry_base, None, refused),
+    };
     let timestamp = Utc::now().timestamp();
     let result = client
         .post(&delivery.url)
@@ -202,6 +264,16 @@ async fn deliver(
         Err(e) if e.is_timeout() => (None, format!("no answer within {POST_TIMEOUT:?}")),
         Err(e) => (None, format!("cannot post: {e}")),
     };
+    failed(delivery, retry_base, status, error)
+}
+
+/// A failed attempt: retried after the backoff, until the last one.
+fn failed(
+    delivery: &DueDelivery,
+    retry_base: Duration,
+    status: Option<i64>,
+    error: String,
+) -> Attempt {
     let attempts_made = delivery.attempts + 1;
     let next_attempt_at = (attempts_made < MAX_ATTEMPTS).then(|| {
         now() + chrono::Duration::from_std(backoff(retry_base, attempts_made)).unwrap_or_default()
@@ -248,7 +320,7 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("fanfare.db").display());
         let store: DynStore = Arc::new(fanfare_sqlite::SqliteStore::open(&url).await.unwrap());
-        let worker = WebhookWorker::start(store.clone(), Duration::from_secs(1));
+        let worker = WebhookWorker::start(store.clone(), Duration::from_secs(1), false);
         // Let it poll once and start waiting (POLL, 2 s).
         tokio::time::sleep(Duration::from_millis(100)).await;
         let stopper = worker.stopper();

@@ -74,7 +74,7 @@ fn invalid(field: &'static str, code: ErrorCode, message: String) -> ApiError {
     }
 }
 
-fn parse_target(value: &str) -> ApiResult<String> {
+fn parse_target(value: &str, allow_private: bool) -> ApiResult<String> {
     if value.chars().count() > 2048 {
         return Err(invalid(
             "url",
@@ -89,6 +89,16 @@ fn parse_target(value: &str) -> ApiResult<String> {
             ErrorCode::InvalidUrl,
             "url must not carry a user name or password: the signature authenticates Fanfare"
                 .into(),
+        ));
+    }
+    if !allow_private && let Some(kind) = crate::webhook_delivery::non_public_host(&url) {
+        return Err(invalid(
+            "url",
+            ErrorCode::UrlNotPublic,
+            format!(
+                "url points at a {kind} address; Fanfare posts webhooks to the public web only \
+                 (its operator can allow private addresses)"
+            ),
         ));
     }
     Ok(url.to_string())
@@ -142,7 +152,7 @@ async fn create_webhook(
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<NewWebhook>,
 ) -> ApiResult<impl IntoResponse> {
-    let url = parse_target(&body.url)?;
+    let url = parse_target(&body.url, state.config.audit_allow_private)?;
     let events = parse_events(body.events)?;
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     if state.store.list_webhooks(campaign.id).await?.len() >= MAX_WEBHOOKS {
@@ -350,11 +360,11 @@ mod tests {
         );
         assert!(parse_events(Some(vec![])).is_err());
         assert!(parse_events(Some(vec!["fan.left".into()])).is_err());
-        assert!(parse_target("ftp://example.com/").is_err());
-        assert!(parse_target("https://user:pw@example.com/").is_err());
-        assert!(parse_target(&format!("https://example.com/{}", "a".repeat(2100))).is_err());
+        assert!(parse_target("ftp://example.com/", false).is_err());
+        assert!(parse_target("https://user:pw@example.com/", false).is_err());
+        assert!(parse_target(&format!("https://example.com/{}", "a".repeat(2100)), false).is_err());
         assert_eq!(
-            parse_target("https://hooks.example.com/fanfare").unwrap(),
+            parse_target("https://hooks.example.com/fanfare", false).unwrap(),
             "https://hooks.example.com/fanfare"
         );
     }

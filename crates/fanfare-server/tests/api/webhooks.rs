@@ -125,6 +125,8 @@ async fn wait_for(seen: &Arc<Mutex<Vec<Received>>>, what: impl Fn(&[Received]) -
 async fn events_are_signed_and_retried_until_delivered(backend: Backend) {
     let config = ServerConfig {
         webhook_retry_base: Duration::from_millis(100),
+        // The receiver is on loopback: the operator's switch for private addresses.
+        audit_allow_private: true,
         ..ServerConfig::default()
     };
     let Some(app) = TestApp::spawn_with(backend, config).await else {
@@ -338,6 +340,26 @@ async fn bad_webhooks_are_refused_and_change_nothing(app: &mut TestApp) {
             json!({"url": "https://example.com/", "events": []}),
             "invalid_events",
         ),
+        // Not the public web: refused unless the operator allows private addresses.
+        (json!({"url": "http://127.0.0.1:9/hook"}), "url_not_public"),
+        (json!({"url": "http://[::1]/hook"}), "url_not_public"),
+        (
+            json!({"url": "http://[::127.0.0.1]/hook"}),
+            "url_not_public",
+        ),
+        (
+            json!({"url": "http://169.254.169.254/latest/meta-data"}),
+            "url_not_public",
+        ),
+        (json!({"url": "http://10.0.0.7/hook"}), "url_not_public"),
+        (
+            json!({"url": "http://localhost:8080/hook"}),
+            "url_not_public",
+        ),
+        (
+            json!({"url": "http://api.localhost./hook"}),
+            "url_not_public",
+        ),
         (
             json!({"url": "https://example.com/", "events": ["fan.left"]}),
             "invalid_events",
@@ -395,7 +417,65 @@ async fn bad_webhooks_are_refused_and_change_nothing(app: &mut TestApp) {
     assert_eq!(anonymous.status(), StatusCode::UNAUTHORIZED);
 }
 
-crate::on_both_backends!(bad_webhooks_are_refused_and_change_nothing);
+crate::on_both_backends!(
+    bad_webhooks_are_refused_and_change_nothing,
+    a_receiver_on_a_private_address_gets_nothing,
+);
+
+/// A webhook whose name resolves to a private address (here `localhost`, stored as if it had
+/// been public when created, or as a name that moved since): each post checks the address it
+/// would connect to, and posts nothing there.
+async fn a_receiver_on_a_private_address_gets_nothing(app: &mut TestApp) {
+    let created = app
+        .create_campaign(&json!({"slug": "moved", "kind": "message",
+            "landing_url": "https://www.example.com/"}))
+        .await;
+    assert_eq!(created.status(), StatusCode::CREATED);
+    let (receiver_url, seen) = receiver(0).await;
+    let on_localhost = receiver_url.replace("127.0.0.1", "localhost");
+    let campaign = app
+        .store
+        .get_campaign(&fanfare_core::campaign::Slug::parse("moved").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    let hook = app
+        .store
+        .create_webhook(
+            campaign.id,
+            &format!("{on_localhost}/steady"),
+            "whsec_test",
+            &["fan.joined".to_owned()],
+            chrono::Utc::now(),
+        )
+        .await
+        .unwrap();
+    let response = app
+        .client
+        .post(app.url("/api/public/campaigns/moved/fans"))
+        .json(&json!({"name": "Ada"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::CREATED);
+    let path = format!("/api/v1/campaigns/moved/webhooks/{}/deliveries", hook.id);
+    for _ in 0..100 {
+        let deliveries = app
+            .get_json(app.admin(Method::GET, &path), StatusCode::OK)
+            .await;
+        if let Some(error) = deliveries[0]["last_error"].as_str() {
+            assert!(error.contains("refused"), "{error}");
+            assert!(error.contains("loopback"), "{error}");
+            assert!(
+                seen.lock().unwrap().is_empty(),
+                "the receiver was posted to"
+            );
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    panic!("no delivery attempt was made");
+}
 
 #[tokio::test]
 async fn events_are_signed_and_retried_until_delivered_on_sqlite() {
