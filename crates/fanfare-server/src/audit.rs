@@ -46,7 +46,7 @@ pub struct AuditRequest {
 
 pub(crate) fn fetcher(state: &AppState) -> Fetcher {
     Fetcher::new(FetchPolicy {
-        allow_private: state.config.audit_allow_private,
+        allow_private: state.config.allow_private_addresses,
         ..FetchPolicy::default()
     })
 }

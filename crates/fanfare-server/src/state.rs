@@ -40,7 +40,7 @@ pub struct ServerConfig {
     pub share_templates: std::collections::BTreeMap<fanfare_core::link::Channel, String>,
     /// Let audits fetch from, and webhooks post to, loopback, private and link-local addresses
     /// (an intranet's pages and receivers).
-    pub audit_allow_private: bool,
+    pub allow_private_addresses: bool,
     /// The wait after a webhook delivery's first failure (then ×3 each time, up to six hours).
     pub webhook_retry_base: std::time::Duration,
 }
@@ -56,7 +56,7 @@ impl Default for ServerConfig {
             link_cache_size: 100_000,
             click_queue: 10_000,
             share_templates: std::collections::BTreeMap::new(),
-            audit_allow_private: false,
+            allow_private_addresses: false,
             webhook_retry_base: std::time::Duration::from_secs(10),
         }
     }
@@ -123,7 +123,7 @@ impl AppState {
         let webhooks = WebhookWorker::start(
             store.clone(),
             config.webhook_retry_base,
-            config.audit_allow_private,
+            config.allow_private_addresses,
         );
         Self(Arc::new(Shared {
             clicks: ClickPipeline::start(store.clone(), config.click_queue, metrics.clone()),

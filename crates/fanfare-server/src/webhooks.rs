@@ -152,7 +152,7 @@ async fn create_webhook(
     ApiPath(slug): ApiPath<String>,
     ApiJson(body): ApiJson<NewWebhook>,
 ) -> ApiResult<impl IntoResponse> {
-    let url = parse_target(&body.url, state.config.audit_allow_private)?;
+    let url = parse_target(&body.url, state.config.allow_private_addresses)?;
     let events = parse_events(body.events)?;
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     if state.store.list_webhooks(campaign.id).await?.len() >= MAX_WEBHOOKS {

@@ -46,7 +46,7 @@ pub enum FetchError {
     #[error("{url} has no host")]
     NoHost { url: String },
     #[error(
-        "{host} resolves to {ip}, a {kind} address; refused (allow it with --allow-private or audit_allow_private)"
+        "{host} resolves to {ip}, a {kind} address; refused (allow it with --allow-private or allow_private_addresses)"
     )]
     Refused {
         host: String,

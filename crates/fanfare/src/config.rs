@@ -67,7 +67,9 @@ struct FileConfig {
     link_cache_size: Option<u32>,
     click_queue: Option<u32>,
     interactions_per_minute: Option<u32>,
-    audit_allow_private: Option<bool>,
+    /// Formerly `audit_allow_private`, still read.
+    #[serde(alias = "audit_allow_private")]
+    allow_private_addresses: Option<bool>,
     /// `channel = "https://…{url}…"`: replaces that channel's built-in share intent.
     share_templates: Option<BTreeMap<String, String>>,
 }
@@ -89,7 +91,7 @@ pub struct Config {
     pub click_queue: Setting<u32>,
     pub interactions_per_minute: Setting<u32>,
     /// Audits may fetch from loopback, private and link-local addresses.
-    pub audit_allow_private: Setting<bool>,
+    pub allow_private_addresses: Setting<bool>,
     /// From `fanfare.toml` only (a table does not fit a flag).
     pub share_templates: BTreeMap<Channel, String>,
 }
@@ -146,11 +148,13 @@ const CLICK_QUEUE: Key = Key {
     flag: "--click-queue",
     env: "FANFARE_CLICK_QUEUE",
 };
-const AUDIT_ALLOW_PRIVATE: Key = Key {
-    arg: "audit_allow_private",
-    flag: "--audit-allow-private",
-    env: "FANFARE_AUDIT_ALLOW_PRIVATE",
+const ALLOW_PRIVATE_ADDRESSES: Key = Key {
+    arg: "allow_private_addresses",
+    flag: "--allow-private-addresses",
+    env: "FANFARE_ALLOW_PRIVATE_ADDRESSES",
 };
+/// The environment variable's former name, still read when the new one is not set.
+const FORMER_ALLOW_PRIVATE_ENV: &str = "FANFARE_AUDIT_ALLOW_PRIVATE";
 const INTERACTIONS_PER_MINUTE: Key = Key {
     arg: "interactions_per_minute",
     flag: "--interactions-per-minute",
@@ -302,29 +306,38 @@ impl Config {
             &config_file,
             DEFAULT_INTERACTIONS_PER_MINUTE,
         )?;
-        let audit_allow_private = match from_args(matches, &AUDIT_ALLOW_PRIVATE) {
-            Some(s) => Setting {
-                value: match s.value.trim() {
-                    "true" | "1" | "yes" => true,
-                    "false" | "0" | "no" => false,
-                    other => bail!(
-                        "audit_allow_private = {other:?} (from {}) must be true or false",
-                        s.source
-                    ),
-                },
-                source: s.source,
-            },
-            None => match file.audit_allow_private {
-                Some(value) => Setting {
+        let former_env = || {
+            std::env::var(FORMER_ALLOW_PRIVATE_ENV)
+                .ok()
+                .map(|value| Setting {
                     value,
-                    source: Source::File(config_file.clone().unwrap_or_default()),
-                },
-                None => Setting {
-                    value: false,
-                    source: Source::Default,
-                },
-            },
+                    source: Source::Env(FORMER_ALLOW_PRIVATE_ENV),
+                })
         };
+        let allow_private_addresses =
+            match from_args(matches, &ALLOW_PRIVATE_ADDRESSES).or_else(former_env) {
+                Some(s) => Setting {
+                    value: match s.value.trim() {
+                        "true" | "1" | "yes" => true,
+                        "false" | "0" | "no" => false,
+                        other => bail!(
+                            "allow_private_addresses = {other:?} (from {}) must be true or false",
+                            s.source
+                        ),
+                    },
+                    source: s.source,
+                },
+                None => match file.allow_private_addresses {
+                    Some(value) => Setting {
+                        value,
+                        source: Source::File(config_file.clone().unwrap_or_default()),
+                    },
+                    None => Setting {
+                        value: false,
+                        source: Source::Default,
+                    },
+                },
+            };
         let share_templates = file
             .share_templates
             .unwrap_or_default()
@@ -344,7 +357,7 @@ impl Config {
             link_cache_size,
             click_queue,
             interactions_per_minute,
-            audit_allow_private,
+            allow_private_addresses,
             share_templates,
         })
     }
@@ -421,8 +434,8 @@ impl Config {
             ));
         }
         out.push_str(&format!(
-            "audit_allow_private = {}  # {}\n",
-            self.audit_allow_private.value, self.audit_allow_private.source
+            "allow_private_addresses = {}  # {}\n",
+            self.allow_private_addresses.value, self.allow_private_addresses.source
         ));
         out
     }
@@ -483,7 +496,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, interactions_per_minute, audit_allow_private, [share_templates])",
+            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, interactions_per_minute, allow_private_addresses (formerly audit_allow_private), [share_templates])",
             path.display()
         )
     })

@@ -82,14 +82,16 @@ struct GlobalArgs {
         value_name = "N"
     )]
     interactions_per_minute: Option<String>,
-    /// Let audits fetch from loopback, private and link-local addresses: true or false [default: false]
+    /// Let audits fetch from, and webhooks post to, loopback, private and link-local addresses:
+    /// true or false [default: false] (formerly --audit-allow-private, still accepted)
     #[arg(
         long,
-        env = "FANFARE_AUDIT_ALLOW_PRIVATE",
+        alias = "audit-allow-private",
+        env = "FANFARE_ALLOW_PRIVATE_ADDRESSES",
         global = true,
         value_name = "BOOL"
     )]
-    audit_allow_private: Option<String>,
+    allow_private_addresses: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,7 +179,7 @@ async fn run(command: Command, config: Config) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Healthcheck { url } => healthcheck(&config, url).await,
-        Command::Audit(args) => audit::run(args, config.audit_allow_private.value).await,
+        Command::Audit(args) => audit::run(args, config.allow_private_addresses.value).await,
         Command::Admin(admin) => {
             let store = open_store(&config.database_url.value).await?;
             let result = run_admin(admin, &store).await;
@@ -255,7 +257,7 @@ async fn serve(mut config: Config, demo: Option<demo::DemoArgs>) -> anyhow::Resu
             click_queue: config.click_queue.value as usize,
             interactions_per_minute: config.interactions_per_minute.value,
             share_templates: config.share_templates.clone(),
-            audit_allow_private: config.audit_allow_private.value,
+            allow_private_addresses: config.allow_private_addresses.value,
             ..fanfare_server::ServerConfig::default()
         },
     );

@@ -285,6 +285,56 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
     assert!(text(&missing.stderr).contains("absent.toml"));
 }
 
+/// One operator switch for every outbound request (audits and webhooks), under its new name
+/// and, so that existing setups keep working, under its former one.
+#[tokio::test]
+async fn the_private_addresses_switch_answers_to_both_its_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let config = |args: &[&str]| {
+        let mut command = fanfare(dir.path());
+        command.arg("config").args(args);
+        command
+    };
+    let shown = |output: Output| {
+        assert!(output.status.success(), "{}", text(&output.stderr));
+        text(&output.stdout)
+            .lines()
+            .find(|l| l.starts_with("allow_private_addresses = "))
+            .unwrap()
+            .to_owned()
+    };
+    let default = shown(run(&mut config(&[])).await);
+    assert_eq!(default, "allow_private_addresses = false  # default");
+    for (flag, expected) in [
+        (
+            "--allow-private-addresses",
+            "flag --allow-private-addresses",
+        ),
+        ("--audit-allow-private", "flag --allow-private-addresses"),
+    ] {
+        let line = shown(run(&mut config(&[flag, "true"])).await);
+        assert_eq!(
+            line,
+            format!("allow_private_addresses = true  # {expected}")
+        );
+    }
+    for variable in [
+        "FANFARE_ALLOW_PRIVATE_ADDRESSES",
+        "FANFARE_AUDIT_ALLOW_PRIVATE",
+    ] {
+        let line = shown(run(config(&[]).env(variable, "true")).await);
+        assert_eq!(
+            line,
+            format!("allow_private_addresses = true  # environment {variable}")
+        );
+    }
+    for key in ["allow_private_addresses", "audit_allow_private"] {
+        std::fs::write(dir.path().join("fanfare.toml"), format!("{key} = true\n")).unwrap();
+        let line = shown(run(&mut config(&[])).await);
+        assert_eq!(line, "allow_private_addresses = true  # file fanfare.toml");
+    }
+}
+
 #[tokio::test]
 async fn bad_configuration_is_refused_with_what_to_fix() {
     let dir = tempfile::tempdir().unwrap();

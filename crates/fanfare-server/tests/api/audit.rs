@@ -148,7 +148,7 @@ async fn private_addresses_are_refused_unless_the_operator_allows_them() {
     let allowed = TestApp::spawn_with(
         Backend::Sqlite,
         fanfare_server::ServerConfig {
-            audit_allow_private: true,
+            allow_private_addresses: true,
             ..fanfare_server::ServerConfig::default()
         },
     )

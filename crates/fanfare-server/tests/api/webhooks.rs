@@ -126,7 +126,7 @@ async fn events_are_signed_and_retried_until_delivered(backend: Backend) {
     let config = ServerConfig {
         webhook_retry_base: Duration::from_millis(100),
         // The receiver is on loopback: the operator's switch for private addresses.
-        audit_allow_private: true,
+        allow_private_addresses: true,
         ..ServerConfig::default()
     };
     let Some(app) = TestApp::spawn_with(backend, config).await else {
