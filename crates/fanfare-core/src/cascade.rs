@@ -1,4 +1,4 @@
-//! Cascades (DESIGN §5): the forest of who brought whom, and how each tree spread.
+//! Cascades (`docs/reports.md`): the forest of who brought whom, and how each tree spread.
 //!
 //! Structural virality (Goel, Anderson, Hofman and Watts, 2016) is the mean shortest-path
 //! distance between all pairs of a cascade's fans. Each edge (v, parent) lies on the path of

@@ -19,7 +19,7 @@ pub const LINK_KEY_LEN: usize = 8;
 pub const SHORT_CODE_LEN: usize = LINK_KEY_LEN + 1;
 const KEY_ALPHABET: &[u8] = b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
 
-/// The networks and ways of sharing of DESIGN §4.
+/// The networks and ways of sharing (`docs/reports.md`, share intents).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
@@ -121,7 +121,7 @@ impl Channel {
         Self::ALL.into_iter().find(|ch| ch.code_char() == c)
     }
 
-    /// The network's share-intent template (DESIGN §4); `None` for ways of sharing that need no
+    /// The network's share-intent template (`docs/reports.md`); `None` for ways of sharing that need no
     /// network (copy, native share, QR). Placeholders: `{url}`, `{text}`, `{title}`, `{tags}`,
     /// `{image}`, `{instance}` (Mastodon).
     pub fn default_intent(self) -> Option<&'static str> {

@@ -74,7 +74,7 @@ fn fetch_failed(url: &Url, error: FetchError) -> ApiError {
     }
 }
 
-/// Audit a page's social tags (DESIGN §6).
+/// Audit a page's social tags (rules: `docs/smo-rules.md`).
 #[utoipa::path(post, path = "/api/v1/audit", tag = "audit",
     request_body = AuditRequest,
     description = "Send `{url}` to fetch a page (and its images), or `{html, base_url}` to audit given HTML \

@@ -36,7 +36,7 @@ pub struct ServerConfig {
     pub link_cache_size: usize,
     /// Clicks that may wait for the writer; beyond, clicks wait briefly, then get 503.
     pub click_queue: usize,
-    /// Share-intent templates that replace the built-in ones (DESIGN §4).
+    /// Share-intent templates that replace the built-in ones (`docs/reports.md`).
     pub share_templates: std::collections::BTreeMap<fanfare_core::link::Channel, String>,
     /// Let audits fetch from, and webhooks post to, loopback, private and link-local addresses
     /// (an intranet's pages and receivers).

@@ -1,4 +1,4 @@
-//! What the campaign's loop did (DESIGN §3, §5): the funnel, rates and pillars, time series,
+//! What the campaign's loop did (`docs/reports.md`): the funnel, rates and pillars, time series,
 //! breakdowns and cascades.
 //!
 //! Counts come from the hourly rollups the writes maintain, so a report sums at most a few
@@ -211,7 +211,7 @@ pub struct Stats {
     pub cascades: CascadeSummary,
 }
 
-/// The funnel, rates and pillars of a campaign (DESIGN §5).
+/// The funnel, rates and pillars of a campaign (`docs/reports.md`).
 #[utoipa::path(get, path = "/api/v1/campaigns/{slug}/stats", tag = "stats",
     params(("slug" = String, Path, description = "The campaign's slug"), WindowParams),
     description = "Fan figures are cohorts: of the fans who joined in the window, how many have \

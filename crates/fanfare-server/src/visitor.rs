@@ -1,4 +1,4 @@
-//! Who is asking, without knowing who they are: the visitor hash of DESIGN §7. A keyed hash of
+//! Who is asking, without knowing who they are: the visitor hash of `docs/reports.md` (privacy). A keyed hash of
 //! (IP, user agent, campaign) under a salt that changes every UTC day and whose old values are
 //! deleted, so a hash can count unique visitors today and never be linked to a person later.
 //! The IP itself is read, hashed and dropped; it is stored nowhere.

@@ -1,5 +1,5 @@
-//! Fanfare's SMO audit (DESIGN §6): read a page's social tags, show what Facebook, X and
-//! LinkedIn would display, check the rules of `SMO_RULES.md`, score the page and write the tags
+//! Fanfare's SMO audit: read a page's social tags, show what Facebook, X and
+//! LinkedIn would display, check the rules of `docs/smo-rules.md`, score the page and write the tags
 //! that fix it.
 //!
 //! [`audit_html`] works on given HTML and fetches nothing unless asked; [`audit_url`] fetches the

@@ -1,5 +1,5 @@
-//! The audit report (DESIGN §6): what the page declares, what each network would show, the
-//! findings of `SMO_RULES.md`, a score, and the tags to paste.
+//! The audit report: what the page declares, what each network would show, the
+//! findings of `docs/smo-rules.md`, a score, and the tags to paste.
 
 use serde::Serialize;
 use url::Url;
@@ -62,7 +62,7 @@ pub struct CampaignHints {
 
 #[derive(Debug, Clone, PartialEq, Serialize, utoipa::ToSchema)]
 pub struct Finding {
-    /// A stable rule id of `SMO_RULES.md` (OG1, FB2, X4, …).
+    /// A stable rule id of `docs/smo-rules.md` (OG1, FB2, X4, …).
     pub rule: &'static str,
     pub severity: Severity,
     pub message: String,
@@ -160,7 +160,7 @@ fn host_of(value: Option<&str>, base: Option<&Url>) -> Option<String> {
     })
 }
 
-/// Each network's fallback order (`SMO_RULES.md`, end).
+/// Each network's fallback order (`docs/smo-rules.md`, end).
 pub fn previews(meta: &Meta, base: Option<&Url>) -> Previews {
     let og_image = meta.og_images.first().map(|i| i.url.clone());
     let resolved = |v: Option<String>| v.map(|v| absolute(&v, base).map_or(v, |u| u.to_string()));

@@ -1,4 +1,4 @@
-//! Every rule of SMO_RULES.md: a page that triggers it and a page that passes it. Image and
+//! Every rule of docs/smo-rules.md: a page that triggers it and a page that passes it. Image and
 //! oEmbed rules fetch from a real local HTTP server that serves image headers of any size,
 //! lying images, errors and redirects.
 

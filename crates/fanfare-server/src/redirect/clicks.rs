@@ -1,4 +1,4 @@
-//! The click pipeline (DESIGN §2): handlers push classified clicks onto a bounded channel; one
+//! The click pipeline (ARCHITECTURE.md, the life of a click): handlers push classified clicks onto a bounded channel; one
 //! writer drains it and commits each batch in a single transaction (raw rows and counters); a
 //! handler answers its `302` only once its batch is committed (group commit). So an answered
 //! click survives `kill -9`, and a thousand concurrent clicks cost a handful of transactions,

@@ -1,4 +1,4 @@
-//! The rules of `SMO_RULES.md`, each under its stable id. A rule that needs something the audit
+//! The rules of `docs/smo-rules.md`, each under its stable id. A rule that needs something the audit
 //! did not fetch (an image, an oEmbed answer) says so in `unchecked` rather than passing.
 
 use crate::report::Severity;
