@@ -121,9 +121,9 @@ impl Channel {
         Self::ALL.into_iter().find(|ch| ch.code_char() == c)
     }
 
-    /// The network's share-intent template (`docs/reports.md`); `None` for ways of sharing that need no
-    /// network (copy, native share, QR). Placeholders: `{url}`, `{text}`, `{title}`, `{tags}`,
-    /// `{image}`, `{instance}` (Mastodon).
+    /// The network's share-intent template (`docs/reports.md`); `None` for ways of sharing that
+    /// need no network (copy, native share, QR). Placeholders: `{url}`, `{text}`, `{title}`,
+    /// `{tags}`, `{image}`, `{instance}` (Mastodon).
     pub fn default_intent(self) -> Option<&'static str> {
         Some(match self {
             Self::Facebook => "https://www.facebook.com/sharer/sharer.php?u={url}",

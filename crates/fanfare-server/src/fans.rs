@@ -292,7 +292,8 @@ fn already_a_fan(state: &AppState, campaign: &Campaign, fan: &Fan) -> axum::resp
     (StatusCode::OK, ApiJson(response)).into_response()
 }
 
-/// The fraud signals (`docs/reports.md`, flagged fans), each checked on its own so a fan can carry several.
+/// The fraud signals (`docs/reports.md`, flagged fans), each checked on its own so a fan can carry
+/// several.
 async fn assess(
     state: &AppState,
     campaign: &Campaign,

@@ -1,7 +1,7 @@
-//! Who is asking, without knowing who they are: the visitor hash of `docs/reports.md` (privacy). A keyed hash of
-//! (IP, user agent, campaign) under a salt that changes every UTC day and whose old values are
-//! deleted, so a hash can count unique visitors today and never be linked to a person later.
-//! The IP itself is read, hashed and dropped; it is stored nowhere.
+//! Who is asking, without knowing who they are: the visitor hash of `docs/reports.md` (privacy). A
+//! keyed hash of (IP, user agent, campaign) under a salt that changes every UTC day and whose old
+//! values are deleted, so a hash can count unique visitors today and never be linked to a person
+//! later. The IP itself is read, hashed and dropped; it is stored nowhere.
 
 use std::fmt::Write as _;
 use std::net::{IpAddr, Ipv4Addr, SocketAddr};

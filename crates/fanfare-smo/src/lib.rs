@@ -1,6 +1,5 @@
-//! Fanfare's SMO audit: read a page's social tags, show what Facebook, X and
-//! LinkedIn would display, check the rules of `docs/smo-rules.md`, score the page and write the tags
-//! that fix it.
+//! Fanfare's SMO audit: read a page's social tags, show what Facebook, X and LinkedIn would
+//! display, check the rules of `docs/smo-rules.md`, score the page and write the tags that fix it.
 //!
 //! [`audit_html`] works on given HTML and fetches nothing unless asked; [`audit_url`] fetches the
 //! page, then its images and oEmbed answer, through a [`fetch::Fetcher`] that refuses private

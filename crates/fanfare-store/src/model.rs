@@ -10,8 +10,8 @@ pub use fanfare_core::click::{
     ChannelKey, DimensionKey, NewClick, RollupDeltas, click_deltas, hour_of,
 };
 
-/// What the hourly rollups count (`docs/reports.md`). Fan counters are cohorts: `appropriators` of an
-/// hour are fans who joined in that hour and have interacted since, and so on.
+/// What the hourly rollups count (`docs/reports.md`). Fan counters are cohorts: `appropriators` of
+/// an hour are fans who joined in that hour and have interacted since, and so on.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 #[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
 pub struct Counters {

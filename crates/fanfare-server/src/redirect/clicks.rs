@@ -1,8 +1,8 @@
-//! The click pipeline (ARCHITECTURE.md, the life of a click): handlers push classified clicks onto a bounded channel; one
-//! writer drains it and commits each batch in a single transaction (raw rows and counters); a
-//! handler answers its `302` only once its batch is committed (group commit). So an answered
-//! click survives `kill -9`, and a thousand concurrent clicks cost a handful of transactions,
-//! not a thousand.
+//! The click pipeline (ARCHITECTURE.md, the life of a click): handlers push classified clicks onto
+//! a bounded channel; one writer drains it and commits each batch in a single transaction (raw rows
+//! and counters); a handler answers its `302` only once its batch is committed (group commit). So
+//! an answered click survives `kill -9`, and a thousand concurrent clicks cost a handful of
+//! transactions, not a thousand.
 //!
 //! A backend that commits by blocking (SQLite, called directly) is driven by a [`Leader`]: a
 //! task started by the first click that finds none running, which lets its worker run out of

@@ -1,5 +1,5 @@
-//! The rules of `docs/smo-rules.md`, each under its stable id. A rule that needs something the audit
-//! did not fetch (an image, an oEmbed answer) says so in `unchecked` rather than passing.
+//! The rules of `docs/smo-rules.md`, each under its stable id. A rule that needs something the
+//! audit did not fetch (an image, an oEmbed answer) says so in `unchecked` rather than passing.
 
 use crate::report::Severity;
 
