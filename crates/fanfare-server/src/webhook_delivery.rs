@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
-use fanfare_smo::fetch::non_public;
+use fanfare_smo::fetch::{FetchError, Fetcher, non_public};
 use fanfare_store::{Attempt, DueDelivery, DynStore, now};
 use hmac::{Hmac, Mac};
 use rand::Rng;
@@ -174,7 +174,8 @@ fn client_builder() -> reqwest::ClientBuilder {
 }
 
 /// Why a URL's host is not on the public web, when it is written as an address or is
-/// `localhost` (names are checked when resolved, before each post).
+/// `localhost`: the check at a webhook's creation, which resolves nothing (names are resolved and
+/// checked before each post, by `pinned_client`).
 pub fn non_public_host(url: &url::Url) -> Option<&'static str> {
     match url.host()? {
         url::Host::Ipv4(ip) => non_public(ip.into()),
@@ -186,34 +187,18 @@ pub fn non_public_host(url: &url::Url) -> Option<&'static str> {
     }
 }
 
-/// The client for one post, pinned to the addresses just resolved and checked: the name cannot
-/// resolve elsewhere between the check and the connection. `Err` says why nothing is posted.
+/// The client for one post, pinned to the address the audit's fetcher resolved and checked
+/// (`Fetcher::resolve`, the same policy): the name cannot resolve elsewhere between the check and
+/// the connection. `Err` says why nothing is posted.
 async fn pinned_client(url: &str) -> Result<reqwest::Client, String> {
     let url = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    if let Some(kind) = non_public_host(&url) {
-        return Err(format!("refused: the host is a {kind} address"));
-    }
-    let host = url
-        .host_str()
-        .ok_or("refused: the URL has no host")?
-        .to_owned();
-    let port = url.port_or_known_default().unwrap_or(443);
-    let addresses: Vec<std::net::SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
-        .await
-        .map_err(|e| format!("{host} could not be resolved: {e}"))?
-        .collect();
-    if let Some(address) = addresses.iter().find(|a| non_public(a.ip()).is_some()) {
-        let kind = non_public(address.ip()).unwrap_or("private");
-        return Err(format!(
-            "refused: {host} resolves to {}, a {kind} address",
-            address.ip()
-        ));
-    }
+    let address = Fetcher::default().resolve(&url).await.map_err(|e| match e {
+        FetchError::Refused { .. } => e.to_string(),
+        other => format!("cannot post: {other}"),
+    })?;
+    let host = url.host_str().unwrap_or_default();
     client_builder()
-        .resolve_to_addrs(
-            host.trim_start_matches('[').trim_end_matches(']'),
-            &addresses,
-        )
+        .resolve(host.trim_start_matches('[').trim_end_matches(']'), address)
         .build()
         .map_err(|e| format!("cannot post: {e}"))
 }

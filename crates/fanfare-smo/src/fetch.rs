@@ -167,8 +167,10 @@ impl Fetcher {
         Self { policy }
     }
 
-    /// The address to connect to for `url`, after the checks.
-    async fn resolve(&self, url: &Url) -> Result<SocketAddr, FetchError> {
+    /// The address to connect to for `url`, after the checks: an http(s) URL whose host resolves
+    /// to public addresses only (unless the policy allows more). Connect to that address, not to
+    /// the name: DNS could answer otherwise the next time. The webhook deliveries use it too.
+    pub async fn resolve(&self, url: &Url) -> Result<SocketAddr, FetchError> {
         if !matches!(url.scheme(), "http" | "https") {
             return Err(FetchError::Scheme(url.scheme().to_owned()));
         }
