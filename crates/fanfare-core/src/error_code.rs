@@ -1,7 +1,6 @@
 //! Every stable error code of Fanfare's API, declared once, with the HTTP status it answers and
 //! a default message. Clients and tests match on the code; the message a response carries says
-//! more about the case at hand, and the default one says what the code means (it documents the
-//! code, and answers when there is nothing more to say).
+//! more about the case at hand where there is more to say, and is the default one otherwise.
 //!
 //! One exception to "one code, one status": a value in the URL's path that fails validation
 //! answers 400 with its validation code (the URL is at fault, not the body), where the same
@@ -58,11 +57,11 @@ error_codes! {
     MethodNotAllowed = "method_not_allowed", 405, "this method is not allowed on this path; see /api/openapi.json";
 
     // Who is asking.
-    MissingApiKey = "missing_api_key", 401, "this endpoint needs an API key: send Authorization: Bearer <key>";
-    InvalidApiKey = "invalid_api_key", 401, "the API key is not valid";
-    RevokedApiKey = "revoked_api_key", 401, "this API key was revoked";
+    MissingApiKey = "missing_api_key", 401, "this endpoint needs an API key: send Authorization: Bearer <key> (create one with `fanfare admin create-key --name NAME`)";
+    InvalidApiKey = "invalid_api_key", 401, "the API key is not valid: check that it was copied whole, or create a new one";
+    RevokedApiKey = "revoked_api_key", 401, "this API key was revoked: use another key";
     MissingMemberToken = "missing_member_token", 401, "send the member token you got when joining: Authorization: Bearer <token>";
-    InvalidMemberToken = "invalid_member_token", 401, "this member token is not valid for this campaign";
+    InvalidMemberToken = "invalid_member_token", 401, "this member token is not valid for this campaign (unknown, or the fan has left)";
     OriginNotAllowed = "origin_not_allowed", 403, "a browser call from a site outside the campaign's allowed domains";
     RateLimited = "rate_limited", 429, "too many requests from this visitor; see Retry-After";
 

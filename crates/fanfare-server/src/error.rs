@@ -142,43 +142,24 @@ impl ApiError {
             | Self::Unprocessable { message, .. }
             | Self::NotFound { message, .. }
             | Self::Conflict { message, .. } => message.clone(),
-            Self::UnsupportedMediaType => {
-                "send the body as JSON with the header Content-Type: application/json".into()
-            }
             Self::PayloadTooLarge => format!(
                 "the request body is larger than {} KiB; send less",
                 BODY_LIMIT_BYTES / 1024
             ),
-            Self::MissingApiKey => {
-                "this endpoint needs an API key: send Authorization: Bearer <key> \
-                 (create one with `fanfare admin create-key --name NAME`)"
-                    .into()
-            }
-            Self::InvalidApiKey => {
-                "the API key is not valid: check that it was copied whole, or create a new one"
-                    .into()
-            }
-            Self::RevokedApiKey => "this API key was revoked: use another key".into(),
-            Self::MissingMemberToken => {
-                "send the member token you got when joining: Authorization: Bearer <token>".into()
-            }
-            Self::InvalidMemberToken => {
-                "this member token is not valid for this campaign (unknown, or the fan has left)"
-                    .into()
-            }
             Self::RateLimited { retry_after_secs } => {
                 format!("too many requests from this visitor; retry in {retry_after_secs} s")
             }
-            Self::MethodNotAllowed => {
-                "this method is not allowed on this path; see /api/openapi.json".into()
-            }
-            Self::Unavailable => {
-                "the database is not reachable right now; retry in a few seconds".into()
-            }
-            Self::Busy => "the server is too busy to record this click; retry in a second".into(),
-            Self::Internal(_) => {
-                "an internal error occurred; it was logged for the operator".into()
-            }
+            // Nothing more to say than what the code means: the table's message.
+            Self::UnsupportedMediaType
+            | Self::MissingApiKey
+            | Self::InvalidApiKey
+            | Self::RevokedApiKey
+            | Self::MissingMemberToken
+            | Self::InvalidMemberToken
+            | Self::MethodNotAllowed
+            | Self::Unavailable
+            | Self::Busy
+            | Self::Internal(_) => self.code().default_message().to_owned(),
         }
     }
 }

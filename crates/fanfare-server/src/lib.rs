@@ -136,7 +136,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async {
             ApiError::NotFound {
                 code: ErrorCode::NotFound,
-                message: "there is no endpoint at this path; see /api/openapi.json".into(),
+                message: ErrorCode::NotFound.default_message().into(),
             }
         })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })

@@ -192,10 +192,13 @@ pub fn non_public_host(url: &url::Url) -> Option<&'static str> {
 /// the connection. `Err` says why nothing is posted.
 async fn pinned_client(url: &str) -> Result<reqwest::Client, String> {
     let url = url::Url::parse(url).map_err(|e| format!("not a URL: {e}"))?;
-    let address = Fetcher::default().resolve(&url).await.map_err(|e| match e {
-        FetchError::Refused { .. } => e.to_string(),
-        other => format!("cannot post: {other}"),
-    })?;
+    let address = Fetcher::default()
+        .resolve(&url)
+        .await
+        .map_err(|e| match e {
+            FetchError::Refused { .. } => e.to_string(),
+            other => format!("cannot post: {other}"),
+        })?;
     let host = url.host_str().unwrap_or_default();
     client_builder()
         .resolve(host.trim_start_matches('[').trim_end_matches(']'), address)
