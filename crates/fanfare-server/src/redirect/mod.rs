@@ -8,6 +8,7 @@
 //! request, so `/s/…` cannot be made an open redirect.
 
 pub mod agents;
+mod bot_patterns;
 pub mod cache;
 pub mod clicks;
 
