@@ -7,6 +7,7 @@ mod common;
 mod crash;
 mod forest;
 mod joins;
+mod limiter;
 mod redirect;
 mod reports;
 mod seed;
@@ -38,6 +39,8 @@ enum Command {
     Reports(reports::ReportArgs),
     /// The cascade computation alone on a synthetic million-fan forest.
     Forest(forest::ForestArgs),
+    /// Public requests per second from one visitor and from 100k distinct visitors.
+    Limiter(limiter::LimiterArgs),
 }
 
 #[tokio::main]
@@ -47,6 +50,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Redirect(args) => redirect::run(args).await,
         Command::Crash(args) => crash::run(args).await,
         Command::Bare(args) => bare::run(args).await,
+        Command::Limiter(args) => limiter::run(args).await,
         Command::AuditCorpus(args) => audit::corpus(args),
         Command::Audit(args) => audit::run(args),
         Command::Reports(args) => reports::run(args).await,

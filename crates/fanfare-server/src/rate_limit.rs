@@ -1,47 +1,66 @@
-//! Per-visitor request limits on the public API: a fixed one-minute window per key. Kept in
-//! memory: each node limits on its own, which bounds abuse per node and needs no shared state.
+//! Per-key request limits (a visitor on the public API, a fan's interactions, an address's
+//! logins): `per_minute` requests in a burst, then one more every `60 / per_minute` seconds
+//! (GCRA, the `governor` crate). Kept in memory: each node limits on its own, which bounds abuse
+//! per node and needs no shared state.
+//!
+//! Work per request is constant whatever the number of keys: a sharded map holds one 8-byte
+//! state per key, keyed by a 64-bit hash of the key. Memory is bounded by what a minute can
+//! bring: every `SWEEP_EVERY` checks, the keys whose budget is whole again (nothing to remember)
+//! are dropped, so at most the keys seen in the last minute, plus one sweep period, stay.
 
-use std::collections::HashMap;
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
+use std::hash::BuildHasher;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
-const WINDOW: Duration = Duration::from_secs(60);
-/// Past this many tracked keys, expired windows are swept on the next check.
-const SWEEP_AT: usize = 50_000;
+use governor::clock::{Clock, DefaultClock};
+use governor::{DefaultKeyedRateLimiter, Quota};
+
+/// How often (in checks) keys with nothing left to remember are dropped. A sweep walks the
+/// map once; spread over this many checks it is a few nanoseconds each.
+const SWEEP_EVERY: u64 = 1 << 16;
+
+/// What a limit of zero answers: come back in a minute (it never lets a request through).
+const ZERO_LIMIT_WAIT: Duration = Duration::from_secs(60);
 
 #[derive(Debug)]
 pub struct RateLimiter {
-    per_minute: u32,
-    windows: Mutex<HashMap<String, (Instant, u32)>>,
+    /// `None` when the limit is zero.
+    limiter: Option<DefaultKeyedRateLimiter<u64>>,
+    /// Keys are hashed with a per-process random seed: a client cannot pick two keys that
+    /// share a budget.
+    hasher: std::collections::hash_map::RandomState,
+    checks: AtomicU64,
 }
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
         Self {
-            per_minute,
-            windows: Mutex::new(HashMap::new()),
+            limiter: NonZeroU32::new(per_minute)
+                .map(|per_minute| governor::RateLimiter::keyed(Quota::per_minute(per_minute))),
+            hasher: std::collections::hash_map::RandomState::new(),
+            checks: AtomicU64::new(0),
         }
     }
 
     /// `Ok` if `key` may make one more request now, else how long until it may.
     pub fn check(&self, key: &str) -> Result<(), Duration> {
-        let now = Instant::now();
-        // A poisoned lock only means another request panicked mid-update; the counts are
-        // still usable.
-        let mut windows = self.windows.lock().unwrap_or_else(|e| e.into_inner());
-        if windows.len() >= SWEEP_AT {
-            windows.retain(|_, (start, _)| now.duration_since(*start) < WINDOW);
+        let Some(limiter) = &self.limiter else {
+            return Err(ZERO_LIMIT_WAIT);
+        };
+        if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
+            limiter.retain_recent();
+            limiter.shrink_to_fit();
         }
-        let (start, count) = windows.entry(key.to_owned()).or_insert((now, 0));
-        if now.duration_since(*start) >= WINDOW {
-            *start = now;
-            *count = 0;
-        }
-        if *count >= self.per_minute {
-            return Err(WINDOW.saturating_sub(now.duration_since(*start)));
-        }
-        *count += 1;
-        Ok(())
+        limiter
+            .check_key(&self.hasher.hash_one(key))
+            .map_err(|not_until| not_until.wait_time_from(DefaultClock::default().now()))
+    }
+
+    /// Keys held now (for tests and the bound above).
+    #[cfg(test)]
+    fn keys(&self) -> usize {
+        self.limiter.as_ref().map_or(0, |limiter| limiter.len())
     }
 }
 
@@ -55,8 +74,33 @@ mod tests {
         for _ in 0..3 {
             assert!(limiter.check("a").is_ok());
         }
+        // The next request of `a` may come when one request's share of the minute is back.
         let wait = limiter.check("a").unwrap_err();
-        assert!(wait > Duration::from_secs(50) && wait <= WINDOW);
+        assert!(
+            wait > Duration::from_secs(15) && wait <= Duration::from_secs(20),
+            "{wait:?}"
+        );
         assert!(limiter.check("b").is_ok());
+    }
+
+    #[test]
+    fn a_zero_limit_lets_nothing_through() {
+        let limiter = RateLimiter::new(0);
+        assert_eq!(limiter.check("a"), Err(ZERO_LIMIT_WAIT));
+    }
+
+    #[test]
+    fn keys_with_a_whole_budget_are_forgotten() {
+        // 1,000 a minute: a key that made one request has its budget back within 60 ms.
+        let limiter = RateLimiter::new(60_000);
+        for visitor in 0..10_000 {
+            limiter.check(&format!("visitor {visitor}")).unwrap();
+        }
+        assert!(limiter.keys() >= 10_000);
+        std::thread::sleep(Duration::from_millis(50));
+        for _ in 0..SWEEP_EVERY {
+            limiter.check("one more").unwrap_or_default();
+        }
+        assert!(limiter.keys() < 10, "{} keys left", limiter.keys());
     }
 }
