@@ -140,9 +140,10 @@ test('a visitor joins and shares; a friend who comes through the link is credite
   await bob.page.goto(link)
   const landed = new URL(bob.page.url())
   assert.equal(landed.origin, site.url)
-  const adaRef = landed.searchParams.get('ff_ref')
+  const adaRef = stored.member.ref_code
   assert.equal(landed.searchParams.get('utm_source'), 'copy')
-  assert.equal(adaRef, stored.member.ref_code)
+  // Her ref code and the letter of the link's channel (c: copy).
+  assert.equal(landed.searchParams.get('ff_ref'), `${adaRef}-c`)
   await joinThroughWidget(bob.page, 'Bob')
   assert.deepEqual(consoleErrors(bob.log), [])
 

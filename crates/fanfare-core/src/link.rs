@@ -277,6 +277,27 @@ pub const TRACKING_KEYS: [&str; 5] = [
     "ff_ref",
 ];
 
+/// The `ff_ref` a click's landing URL carries: the ambassador's ref code and the channel letter
+/// of the link (`AbCdEf1234-l`), so a join that brings `ref` back but lost `utm_source` on the
+/// way (a site or a client that drops UTM tags) is still credited to the right channel.
+pub fn ff_ref(ref_code: &str, channel: Channel) -> String {
+    format!("{ref_code}-{}", channel.code_char())
+}
+
+/// An `ff_ref` as received: the ref code part, and the channel when the value carries a known
+/// one. A bare ref code (links made before channels were carried) has no channel.
+pub fn split_ff_ref(value: &str) -> (&str, Option<Channel>) {
+    match value.rsplit_once('-') {
+        Some((code, letter)) if letter.chars().count() == 1 => {
+            match letter.chars().next().and_then(Channel::from_code_char) {
+                Some(channel) => (code, Some(channel)),
+                None => (value, None),
+            }
+        }
+        _ => (value, None),
+    }
+}
+
 /// Where a click on (`target`, `channel`) goes: the target with the campaign's tracking tags
 /// merged into its query (ours win; the target's other parameters and fragment stay).
 pub fn tracked_url(
@@ -302,7 +323,7 @@ pub fn tracked_url(
         query.append_pair("utm_campaign", campaign_slug);
         if let Some(code) = ref_code {
             query.append_pair("utm_content", code);
-            query.append_pair("ff_ref", code);
+            query.append_pair("ff_ref", &ff_ref(code, channel));
         }
     }
     url
@@ -396,13 +417,36 @@ mod tests {
         let url = tracked_url(&target, Channel::X, "spring", Some("AbCdEf1234"));
         assert_eq!(
             url.as_str(),
-            "https://shop.example.com/p?color=red&utm_source=x&utm_medium=social&utm_campaign=spring&utm_content=AbCdEf1234&ff_ref=AbCdEf1234#top"
+            "https://shop.example.com/p?color=red&utm_source=x&utm_medium=social&utm_campaign=spring&utm_content=AbCdEf1234&ff_ref=AbCdEf1234-x#top"
         );
         let anonymous = tracked_url(&target, Channel::Qr, "spring", None);
         assert_eq!(
             anonymous.query(),
             Some("color=red&utm_source=qr&utm_medium=social&utm_campaign=spring")
         );
+    }
+
+    #[test]
+    fn ff_ref_carries_the_channel_and_old_codes_still_parse() {
+        assert_eq!(ff_ref("AbCdEf1234", Channel::Linkedin), "AbCdEf1234-l");
+        assert_eq!(
+            split_ff_ref("AbCdEf1234-l"),
+            ("AbCdEf1234", Some(Channel::Linkedin))
+        );
+        assert_eq!(split_ff_ref("AbCdEf1234"), ("AbCdEf1234", None));
+        // An unknown letter or a longer suffix is not a channel: the whole value is the code
+        // (and then no code of ours).
+        assert_eq!(split_ff_ref("AbCdEf1234-9"), ("AbCdEf1234-9", None));
+        assert_eq!(split_ff_ref("AbCdEf1234-ll"), ("AbCdEf1234-ll", None));
+        assert_eq!(split_ff_ref("-"), ("-", None));
+        assert_eq!(split_ff_ref("é-"), ("é-", None));
+        assert_eq!(split_ff_ref("AbCdEf1234-é"), ("AbCdEf1234-é", None));
+        for channel in Channel::ALL {
+            assert_eq!(
+                split_ff_ref(&ff_ref("AbCdEf1234", channel)),
+                ("AbCdEf1234", Some(channel))
+            );
+        }
     }
 
     #[test]

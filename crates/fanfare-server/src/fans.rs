@@ -62,7 +62,8 @@ pub struct JoinRequest {
     pub name: String,
     /// Optional; the same address joins once (case-insensitive).
     pub email: Option<String>,
-    /// The ref code of the fan whose link brought the visitor (`ff_ref` on the landing URL).
+    /// The ref code of the fan whose link brought the visitor: `ff_ref` on the landing URL, as
+    /// it is (`AbCdEf1234-l`: the code and the letter of the link's channel), or the bare code.
     #[serde(rename = "ref")]
     pub referral: Option<String>,
     /// The channel of the link that brought the visitor (`utm_source` on the landing URL);
@@ -77,6 +78,12 @@ impl TryFrom<JoinRequest> for Joining {
     type Error = ValidationError;
 
     fn try_from(body: JoinRequest) -> Result<Self, ValidationError> {
+        // `ff_ref` carries the link's channel since links say it; `channel` (from `utm_source`)
+        // wins when both are there.
+        let (code, carried_channel) = body
+            .referral
+            .as_deref()
+            .map_or(("", None), fanfare_core::link::split_ff_ref);
         Ok(Self {
             name: parse_name(&body.name)?,
             // Forms send "" for an empty optional field: that is no e-mail, not a bad one.
@@ -86,9 +93,13 @@ impl TryFrom<JoinRequest> for Joining {
                 .filter(|e| !e.trim().is_empty())
                 .map(Email::parse)
                 .transpose()?,
-            referral: body.referral.as_deref().and_then(RefCode::parse),
+            referral: RefCode::parse(code),
             // An unknown channel name is ignored (a newer widget's channel, a typo in a UTM tag).
-            channel: body.channel.as_deref().and_then(Channel::parse),
+            channel: body
+                .channel
+                .as_deref()
+                .and_then(Channel::parse)
+                .or(carried_channel.filter(|_| RefCode::parse(code).is_some())),
             referrer_host: body.referrer.as_deref().and_then(url_host),
         })
     }

@@ -8,6 +8,7 @@ use crate::helpers::{TestApp, expect_error, no_redirects};
 
 crate::on_both_backends!(
     the_whole_loop_credits_the_ambassador_and_the_channel,
+    a_join_without_a_channel_is_credited_to_the_channel_its_ff_ref_carries,
     redirects_cannot_be_steered_by_the_request,
     bots_and_previews_are_redirected_but_not_counted,
     unique_clicks_count_each_visitor_once_a_day,
@@ -133,8 +134,9 @@ async fn the_whole_loop_credits_the_ambassador_and_the_channel(app: &mut TestApp
         Some(ada_code.as_str())
     );
     assert_eq!(
-        query(&landing, "ff_ref").as_deref(),
-        Some(ada_code.as_str())
+        query(&landing, "ff_ref"),
+        Some(format!("{ada_code}-w")),
+        "the ref code and the link's channel"
     );
     assert_eq!(
         landing
@@ -182,6 +184,71 @@ async fn the_whole_loop_credits_the_ambassador_and_the_channel(app: &mut TestApp
     );
 }
 
+async fn a_join_without_a_channel_is_credited_to_the_channel_its_ff_ref_carries(app: &mut TestApp) {
+    campaign(app, "carry", json!({})).await;
+    let ada = join(app, "carry", json!({"name": "Ada"}), "ua-ada").await;
+    let ada_code = ada["member"]["ref_code"].as_str().unwrap().to_owned();
+    let linkedin = ada["links"]["linkedin"].as_str().unwrap().to_owned();
+    let landing = location(&click(&linkedin, Some(HUMAN)).await);
+    let carried = query(&landing, "ff_ref").unwrap();
+
+    // The site dropped utm_source: the join brings `ref` alone.
+    join(
+        app,
+        "carry",
+        json!({"name": "Lost tags", "ref": carried}),
+        "ua-1",
+    )
+    .await;
+    // An explicit channel wins over the carried one.
+    join(
+        app,
+        "carry",
+        json!({"name": "Explicit", "ref": carried, "channel": "x"}),
+        "ua-2",
+    )
+    .await;
+    // A bare ref code (a link from before channels were carried) credits no channel.
+    join(
+        app,
+        "carry",
+        json!({"name": "Bare", "ref": ada_code}),
+        "ua-3",
+    )
+    .await;
+    // A channel letter after a code that is not one of ours credits nobody and no channel.
+    join(
+        app,
+        "carry",
+        json!({"name": "Forged", "ref": "nobody-l"}),
+        "ua-4",
+    )
+    .await;
+
+    let fans = app
+        .get_json(
+            app.admin(Method::GET, "/api/v1/campaigns/carry/fans"),
+            StatusCode::OK,
+        )
+        .await;
+    let row = |name: &str| {
+        fans["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["name"] == name)
+            .cloned()
+            .unwrap()
+    };
+    assert_eq!(row("Lost tags")["referrer"], ada_code.as_str());
+    assert_eq!(row("Lost tags")["channel"], "linkedin");
+    assert_eq!(row("Explicit")["channel"], "x");
+    assert_eq!(row("Bare")["referrer"], ada_code.as_str());
+    assert_eq!(row("Bare")["channel"], Value::Null);
+    assert_eq!(row("Forged")["referrer"], Value::Null);
+    assert_eq!(row("Forged")["channel"], Value::Null);
+}
+
 async fn redirects_cannot_be_steered_by_the_request(app: &mut TestApp) {
     campaign(app, "steer", json!({})).await;
     let ada = join(app, "steer", json!({"name": "Ada"}), "ua-ada").await;
@@ -204,7 +271,7 @@ async fn redirects_cannot_be_steered_by_the_request(app: &mut TestApp) {
         assert_eq!(query(&landing, "utm_source").as_deref(), Some("x"));
         assert_eq!(
             query(&landing, "ff_ref"),
-            ada["member"]["ref_code"].as_str().map(String::from)
+            Some(format!("{}-x", ada["member"]["ref_code"].as_str().unwrap()))
         );
         assert!(!landing.as_str().contains("evil"));
     }
