@@ -247,14 +247,18 @@ pub enum FraudFlag {
     DisposableEmail,
     /// Too many joins from one visitor within an hour.
     JoinBurst,
+    /// Too many joins from one network (an IPv4 address, an IPv6 /64) in a day, or too many
+    /// of them referred by the same fan, whatever browser each one showed.
+    NetworkBurst,
 }
 
 impl FraudFlag {
-    pub const ALL: [FraudFlag; 4] = [
+    pub const ALL: [FraudFlag; 5] = [
         Self::SelfReferral,
         Self::DuplicateEmail,
         Self::DisposableEmail,
         Self::JoinBurst,
+        Self::NetworkBurst,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -263,6 +267,7 @@ impl FraudFlag {
             Self::DuplicateEmail => "duplicate_email",
             Self::DisposableEmail => "disposable_email",
             Self::JoinBurst => "join_burst",
+            Self::NetworkBurst => "network_burst",
         }
     }
 

@@ -16,7 +16,7 @@ use fanfare_core::link::LinkKey;
 use crate::auth::bearer_from_headers;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::visitor::Client;
+use crate::visitor::{Client, network_of};
 
 impl FromRequestParts<AppState> for Client {
     type Rejection = ApiError;
@@ -56,12 +56,17 @@ pub async fn visiting(
         .visitors
         .hash(&state.store, client, campaign.id)
         .await?;
-    state
-        .public_limiter
-        .check(&visitor)
-        .map_err(|wait| ApiError::RateLimited {
-            retry_after_secs: wait.as_secs().max(1),
-        })?;
+    let limited = |wait: std::time::Duration| ApiError::RateLimited {
+        retry_after_secs: wait.as_secs().max(1),
+    };
+    state.public_limiter.check(&visitor).map_err(limited)?;
+    // The limiter keeps a 64-bit hash of its key, never the address.
+    if let Some(network) = network_of(client.ip) {
+        state
+            .network_limiter
+            .check(&format!("{}/{network}", campaign.id))
+            .map_err(limited)?;
+    }
     Ok((campaign, visitor))
 }
 

@@ -230,10 +230,17 @@ async fn join(
         None => None,
     };
     let joined_at = now();
+    let network = state
+        .visitors
+        .network(&state.store, &client, campaign.id)
+        .await?;
     let flags = assess(
         &state,
         &campaign,
-        &visitor,
+        Origin {
+            visitor: &visitor,
+            network: network.as_deref(),
+        },
         email.as_ref(),
         referrer.as_ref(),
         joined_at,
@@ -255,6 +262,7 @@ async fn join(
                 .map(|e| (e.address().to_owned(), e.mailbox().to_owned())),
             referrer: referrer.clone(),
             visitor_hash: visitor.clone(),
+            network_hash: network.clone(),
             flags: flags.clone(),
             joined_at,
             device: Device::from_user_agent(&client.user_agent),
@@ -303,12 +311,18 @@ fn already_a_fan(state: &AppState, campaign: &Campaign, fan: &Fan) -> axum::resp
     (StatusCode::OK, ApiJson(response)).into_response()
 }
 
+/// Where a join comes from: the visitor's hash, and their network's when it can be told.
+struct Origin<'a> {
+    visitor: &'a str,
+    network: Option<&'a str>,
+}
+
 /// The fraud signals (`docs/reports.md`, flagged fans), each checked on its own so a fan can carry
 /// several.
 async fn assess(
     state: &AppState,
     campaign: &Campaign,
-    visitor: &str,
+    Origin { visitor, network }: Origin<'_>,
     email: Option<&Email>,
     referrer: Option<&Fan>,
     joined_at: DateTime<Utc>,
@@ -335,6 +349,24 @@ async fn assess(
         .await?;
     if recent >= u64::from(state.config.join_burst_limit) {
         flags.push(FraudFlag::JoinBurst);
+    }
+    if let Some(network) = network {
+        // A day: the salt, and with it the network's hash, changes at midnight UTC anyway.
+        let joins = state
+            .store
+            .network_joins_since(
+                campaign.id,
+                network,
+                referrer.map(|r| r.id),
+                joined_at - Duration::days(1),
+            )
+            .await?;
+        if joins.all >= u64::from(state.config.network_join_limit)
+            || (referrer.is_some()
+                && joins.by_referrer >= u64::from(state.config.network_referral_limit))
+        {
+            flags.push(FraudFlag::NetworkBurst);
+        }
     }
     Ok(flags)
 }

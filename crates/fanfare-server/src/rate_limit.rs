@@ -35,9 +35,20 @@ pub struct RateLimiter {
 
 impl RateLimiter {
     pub fn new(per_minute: u32) -> Self {
+        Self::with_quota(NonZeroU32::new(per_minute).map(Quota::per_minute))
+    }
+
+    /// `burst` requests, then one a minute: for password guesses, where a full budget back
+    /// every minute would be too generous.
+    pub fn burst_then_one_a_minute(burst: u32) -> Self {
+        Self::with_quota(NonZeroU32::new(burst).and_then(|burst| {
+            Quota::with_period(Duration::from_secs(60)).map(|q| q.allow_burst(burst))
+        }))
+    }
+
+    fn with_quota(quota: Option<Quota>) -> Self {
         Self {
-            limiter: NonZeroU32::new(per_minute)
-                .map(|per_minute| governor::RateLimiter::keyed(Quota::per_minute(per_minute))),
+            limiter: quota.map(governor::RateLimiter::keyed),
             hasher: std::collections::hash_map::RandomState::new(),
             checks: AtomicU64::new(0),
         }
@@ -81,6 +92,15 @@ mod tests {
             "{wait:?}"
         );
         assert!(limiter.check("b").is_ok());
+    }
+
+    #[test]
+    fn password_guesses_get_one_more_a_minute() {
+        let limiter = RateLimiter::burst_then_one_a_minute(2);
+        assert!(limiter.check("ip").is_ok());
+        assert!(limiter.check("ip").is_ok());
+        let wait = limiter.check("ip").unwrap_err();
+        assert!(wait > Duration::from_secs(55), "{wait:?}");
     }
 
     #[test]

@@ -14,8 +14,13 @@ use crate::redirect::clicks::ClickPipeline;
 use crate::visitor::VisitorHasher;
 use crate::webhook_delivery::WebhookWorker;
 
-/// Dashboard login attempts per client IP and minute (against password guessing).
+/// Dashboard login attempts per client IP in a burst (against password guessing); then one a
+/// minute.
 pub const LOGINS_PER_MINUTE: u32 = 10;
+
+/// One network (an office, a household behind one address) may make this many times the
+/// requests of one visitor.
+pub const NETWORK_RATE_FACTOR: u32 = 10;
 
 /// The server's own settings (the binary fills them from its layered configuration).
 #[derive(Debug, Clone)]
@@ -25,7 +30,14 @@ pub struct ServerConfig {
     pub trusted_proxy_header: Option<axum::http::HeaderName>,
     /// Joins from one visitor within an hour after which further joins are flagged `join_burst`.
     pub join_burst_limit: u32,
-    /// Requests per minute that one visitor may make to one campaign's public API.
+    /// Joins from one network (an IPv4 address, an IPv6 /64) to one campaign in a day after
+    /// which further joins are flagged `network_burst`.
+    pub network_join_limit: u32,
+    /// Joins from one network referred by one fan in a day after which further ones are flagged
+    /// `network_burst`: a household may bring a few, a script rotating browsers many.
+    pub network_referral_limit: u32,
+    /// Requests per minute that one visitor may make to one campaign's public API; one network
+    /// may make ten times as many (`NETWORK_RATE_FACTOR`).
     pub public_rate_limit: u32,
     /// Interactions one fan may post per minute.
     pub interactions_per_minute: u32,
@@ -50,6 +62,8 @@ impl Default for ServerConfig {
         Self {
             trusted_proxy_header: None,
             join_burst_limit: 5,
+            network_join_limit: 20,
+            network_referral_limit: 3,
             public_rate_limit: 60,
             interactions_per_minute: 20,
             base_url: url::Url::parse("http://127.0.0.1:8080/").unwrap_or_else(|_| unreachable!()),
@@ -73,6 +87,9 @@ pub struct Shared {
     pub(crate) metrics: Arc<Metrics>,
     pub(crate) visitors: VisitorHasher,
     pub(crate) public_limiter: RateLimiter,
+    /// Public requests per network and campaign: rotating user agents makes new visitors, not
+    /// a new network.
+    pub(crate) network_limiter: RateLimiter,
     /// Interactions per fan and minute (a second limit, beside the per-visitor one).
     pub(crate) fan_limiter: RateLimiter,
     /// Dashboard login attempts per client IP and minute (against password guessing).
@@ -129,8 +146,11 @@ impl AppState {
             clicks: ClickPipeline::start(store.clone(), config.click_queue, metrics.clone()),
             store,
             public_limiter: RateLimiter::new(config.public_rate_limit),
+            network_limiter: RateLimiter::new(
+                config.public_rate_limit.saturating_mul(NETWORK_RATE_FACTOR),
+            ),
             fan_limiter: RateLimiter::new(config.interactions_per_minute),
-            login_limiter: RateLimiter::new(LOGINS_PER_MINUTE),
+            login_limiter: RateLimiter::burst_then_one_a_minute(LOGINS_PER_MINUTE),
             links: LinkCache::new(config.link_cache_size),
             agents: AgentClassifier::default(),
             config,

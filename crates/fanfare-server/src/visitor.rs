@@ -107,6 +107,32 @@ impl VisitorHasher {
         Ok(hex(&digest[..16]))
     }
 
+    /// The network the client is on, hashed like the visitor (same daily salt, same campaign):
+    /// what a client rotating user agents cannot change. `None` for a loopback client: a server
+    /// that sees every visitor as loopback sits behind a proxy whose header it was not told to
+    /// trust, and could not tell one network from another.
+    pub async fn network(
+        &self,
+        store: &DynStore,
+        client: &Client,
+        campaign_id: i64,
+    ) -> ApiResult<Option<String>> {
+        let Some(network) = network_of(client.ip) else {
+            return Ok(None);
+        };
+        let today = Utc::now().date_naive();
+        let mut mac = match self.cached(today) {
+            Some(mac) => mac,
+            None => self.key_for(store, today).await?,
+        };
+        // "network\0" keeps a network's hash apart from any visitor's.
+        mac.update(b"network\0");
+        let _ = write!(MacText(&mut mac), "{network}");
+        mac.update(b"\0");
+        mac.update(&campaign_id.to_be_bytes());
+        Ok(Some(hex(&mac.finalize().into_bytes()[..16])))
+    }
+
     fn cached(&self, day: NaiveDate) -> Option<Hmac<Sha256>> {
         let keyed = self
             .keyed
@@ -129,6 +155,20 @@ impl VisitorHasher {
             .write()
             .unwrap_or_else(std::sync::PoisonError::into_inner) = Some((day, mac.clone()));
         Ok(mac)
+    }
+}
+
+/// The network of an address, as text: the IPv4 address itself (/32: one household or office
+/// behind its NAT), or the /64 of an IPv6 address (what one subscriber is given). An IPv4
+/// address written as IPv6 (`::ffff:1.2.3.4`) is its IPv4 self. `None` for loopback.
+pub fn network_of(ip: IpAddr) -> Option<String> {
+    match ip.to_canonical() {
+        ip if ip.is_loopback() => None,
+        IpAddr::V4(v4) => Some(v4.to_string()),
+        IpAddr::V6(v6) => {
+            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+            Some(format!("{}/64", std::net::Ipv6Addr::from(prefix)))
+        }
     }
 }
 
@@ -172,6 +212,28 @@ mod tests {
                 "{ip}"
             );
         }
+    }
+
+    #[test]
+    fn networks_are_the_ipv4_address_or_the_ipv6_slash_64() {
+        let network = |ip: &str| network_of(ip.parse().unwrap());
+        assert_eq!(network("203.0.113.7").as_deref(), Some("203.0.113.7"));
+        assert_eq!(
+            network("::ffff:203.0.113.7").as_deref(),
+            Some("203.0.113.7")
+        );
+        assert_eq!(
+            network("2001:db8:1:2:aaaa:bbbb:cccc:dddd").as_deref(),
+            Some("2001:db8:1:2::/64")
+        );
+        assert_eq!(
+            network("2001:db8:1:2::1"),
+            network("2001:db8:1:2:ffff:ffff:ffff:ffff")
+        );
+        assert_ne!(network("2001:db8:1:2::1"), network("2001:db8:1:3::1"));
+        assert_eq!(network("127.0.0.1"), None);
+        assert_eq!(network("::1"), None);
+        assert_eq!(network("::ffff:127.0.0.1"), None);
     }
 
     #[test]

@@ -245,6 +245,7 @@ pub async fn simulate(
                 erased_at: None,
             }),
             visitor_hash: visitor.clone(),
+            network_hash: None,
             flags: Vec::new(),
             joined_at,
             device: device(&mut rng),

@@ -13,7 +13,7 @@ use fanfare_core::fan::{Email, Fan, FraudFlag, RefCode, Secret, VisitorEvent};
 use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
 use crate::error::StoreError;
-use crate::model::{LinkTarget, NewClick, NewFan, NewInteraction};
+use crate::model::{LinkTarget, NetworkJoins, NewClick, NewFan, NewInteraction};
 use crate::store::{AdminSession, Page, Store, now};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
@@ -444,6 +444,7 @@ fn new_fan(campaign_id: i64, name: &str, email: Option<&str>, referrer: Option<&
         }),
         referrer: referrer.cloned(),
         visitor_hash: format!("visitor-{name}"),
+        network_hash: None,
         flags: Vec::new(),
         joined_at: now(),
         device: Device::Desktop,
@@ -676,6 +677,46 @@ pub async fn fraud_signal_queries(harness: &impl Harness) {
             .expect("q"),
         0
     );
+
+    // One network: two fans referred by the first, one on their own, one outside the window.
+    let from_network = |name: &str, referrer: Option<&Fan>| {
+        let mut fan = new_fan(campaign, name, None, referrer);
+        fan.network_hash = Some("one-network".into());
+        fan
+    };
+    let first = join(&store, from_network("net-first", None)).await;
+    join(&store, from_network("net-a", Some(&first))).await;
+    join(&store, from_network("net-b", Some(&first))).await;
+    let mut earlier = from_network("net-earlier", Some(&first));
+    earlier.joined_at = now() - Duration::hours(2);
+    join(&store, earlier).await;
+    let joins = |referrer: Option<i64>, network: &'static str| {
+        let store = &store;
+        async move {
+            store
+                .network_joins_since(campaign, network, referrer, since)
+                .await
+                .expect("q")
+        }
+    };
+    assert_eq!(
+        joins(Some(first.id), "one-network").await,
+        NetworkJoins {
+            all: 3,
+            by_referrer: 2
+        }
+    );
+    assert_eq!(
+        joins(None, "one-network").await,
+        NetworkJoins {
+            all: 3,
+            by_referrer: 0
+        }
+    );
+    assert_eq!(joins(None, "another").await, NetworkJoins::default());
+    // Erasure forgets the network.
+    assert!(store.erase_fan(first.id).await.expect("erase"));
+    assert_eq!(joins(None, "one-network").await.all, 2);
 }
 
 pub async fn fan_counts_leave_out_flagged_and_erased_fans(harness: &impl Harness) {

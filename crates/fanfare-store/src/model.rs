@@ -84,6 +84,14 @@ pub struct FanNode {
     pub joined_at: i64,
 }
 
+/// Joins from one network in a window (`Store::network_joins_since`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct NetworkJoins {
+    pub all: u64,
+    /// Those referred by the fan asked about.
+    pub by_referrer: u64,
+}
+
 /// One visitor event of a batch.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct VisitorRow {
@@ -209,6 +217,9 @@ pub struct NewFan {
     pub email: Option<(String, String)>,
     pub referrer: Option<Fan>,
     pub visitor_hash: String,
+    /// The salted hash of the network the fan joined from (`None` when it cannot be told:
+    /// a loopback client, or a fan imported or simulated).
+    pub network_hash: Option<String>,
     pub flags: Vec<FraudFlag>,
     pub joined_at: DateTime<Utc>,
     /// The device class of the browser the fan joined from.

@@ -14,8 +14,8 @@ use fanfare_core::link::{Channel, LinkKey};
 use crate::error::StoreError;
 use crate::model::{
     Attempt, Counters, DeliveryRecord, Dimension, DimensionCount, DueDelivery, FanNode, GraphFan,
-    Interaction, LinkRecord, LinkReport, LinkTarget, MilestoneRecord, NewClick, NewFan,
-    NewInteraction, VisitorRow, Webhook,
+    Interaction, LinkRecord, LinkReport, LinkTarget, MilestoneRecord, NetworkJoins, NewClick,
+    NewFan, NewInteraction, VisitorRow, Webhook,
 };
 
 /// A dashboard session, kept by the SHA-256 of its cookie's token.
@@ -131,6 +131,16 @@ pub trait Store: Send + Sync + 'static {
         visitor_hash: &str,
         since: DateTime<Utc>,
     ) -> Result<u64, StoreError>;
+
+    /// Fans who joined the campaign from this network since `since`: all of them, and those
+    /// referred by `referrer_id`.
+    async fn network_joins_since(
+        &self,
+        campaign_id: i64,
+        network_hash: &str,
+        referrer_id: Option<i64>,
+        since: DateTime<Utc>,
+    ) -> Result<NetworkJoins, StoreError>;
 
     /// Removes a fan's personal data (ref code, token, name, e-mail, visitor hash); `false` if
     /// there was no such fan or it was already erased.

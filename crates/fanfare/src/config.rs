@@ -19,6 +19,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://fanfare.db";
 pub const DEFAULT_LOG: &str = "info";
 pub const DEFAULT_CONFIG_FILE: &str = "fanfare.toml";
 pub const DEFAULT_JOIN_BURST_LIMIT: u32 = 5;
+pub const DEFAULT_NETWORK_JOIN_LIMIT: u32 = 20;
+pub const DEFAULT_NETWORK_REFERRAL_LIMIT: u32 = 3;
 pub const DEFAULT_PUBLIC_RATE_LIMIT: u32 = 60;
 pub const DEFAULT_LINK_CACHE_SIZE: u32 = 100_000;
 pub const DEFAULT_CLICK_QUEUE: u32 = 10_000;
@@ -63,6 +65,8 @@ struct FileConfig {
     log: Option<String>,
     trusted_proxy_header: Option<String>,
     join_burst_limit: Option<u32>,
+    network_join_limit: Option<u32>,
+    network_referral_limit: Option<u32>,
     public_rate_limit: Option<u32>,
     link_cache_size: Option<u32>,
     click_queue: Option<u32>,
@@ -86,6 +90,8 @@ pub struct Config {
     /// `None`: the TCP peer is the client.
     pub trusted_proxy_header: Setting<Option<axum_header::HeaderName>>,
     pub join_burst_limit: Setting<u32>,
+    pub network_join_limit: Setting<u32>,
+    pub network_referral_limit: Setting<u32>,
     pub public_rate_limit: Setting<u32>,
     pub link_cache_size: Setting<u32>,
     pub click_queue: Setting<u32>,
@@ -132,6 +138,16 @@ const JOIN_BURST_LIMIT: Key = Key {
     arg: "join_burst_limit",
     flag: "--join-burst-limit",
     env: "FANFARE_JOIN_BURST_LIMIT",
+};
+const NETWORK_JOIN_LIMIT: Key = Key {
+    arg: "network_join_limit",
+    flag: "--network-join-limit",
+    env: "FANFARE_NETWORK_JOIN_LIMIT",
+};
+const NETWORK_REFERRAL_LIMIT: Key = Key {
+    arg: "network_referral_limit",
+    flag: "--network-referral-limit",
+    env: "FANFARE_NETWORK_REFERRAL_LIMIT",
 };
 const PUBLIC_RATE_LIMIT: Key = Key {
     arg: "public_rate_limit",
@@ -277,6 +293,20 @@ impl Config {
             &config_file,
             DEFAULT_JOIN_BURST_LIMIT,
         )?;
+        let network_join_limit = number(
+            matches,
+            &NETWORK_JOIN_LIMIT,
+            file.network_join_limit,
+            &config_file,
+            DEFAULT_NETWORK_JOIN_LIMIT,
+        )?;
+        let network_referral_limit = number(
+            matches,
+            &NETWORK_REFERRAL_LIMIT,
+            file.network_referral_limit,
+            &config_file,
+            DEFAULT_NETWORK_REFERRAL_LIMIT,
+        )?;
         let public_rate_limit = number(
             matches,
             &PUBLIC_RATE_LIMIT,
@@ -353,6 +383,8 @@ impl Config {
             log,
             trusted_proxy_header,
             join_burst_limit,
+            network_join_limit,
+            network_referral_limit,
             public_rate_limit,
             link_cache_size,
             click_queue,
@@ -423,6 +455,8 @@ impl Config {
         }
         for (name, setting) in [
             ("join_burst_limit", &self.join_burst_limit),
+            ("network_join_limit", &self.network_join_limit),
+            ("network_referral_limit", &self.network_referral_limit),
             ("public_rate_limit", &self.public_rate_limit),
             ("link_cache_size", &self.link_cache_size),
             ("click_queue", &self.click_queue),
@@ -496,7 +530,7 @@ fn read_file(path: &Path) -> anyhow::Result<FileConfig> {
         .with_context(|| format!("cannot read the configuration file {}", path.display()))?;
     toml::from_str(&text).with_context(|| {
         format!(
-            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, public_rate_limit, link_cache_size, click_queue, interactions_per_minute, allow_private_addresses (formerly audit_allow_private), [share_templates])",
+            "the configuration file {} is not valid (known keys: bind, base_url, database_url, log, trusted_proxy_header, join_burst_limit, network_join_limit, network_referral_limit, public_rate_limit, link_cache_size, click_queue, interactions_per_minute, allow_private_addresses (formerly audit_allow_private), [share_templates])",
             path.display()
         )
     })

@@ -60,7 +60,25 @@ struct GlobalArgs {
         value_name = "N"
     )]
     join_burst_limit: Option<String>,
-    /// Public API requests per visitor, campaign and minute [default: 60]
+    /// Joins per network (IPv4 address, IPv6 /64), campaign and day after which joins are
+    /// flagged [default: 20]
+    #[arg(
+        long,
+        env = "FANFARE_NETWORK_JOIN_LIMIT",
+        global = true,
+        value_name = "N"
+    )]
+    network_join_limit: Option<String>,
+    /// Joins per network referred by one fan in a day after which they are flagged [default: 3]
+    #[arg(
+        long,
+        env = "FANFARE_NETWORK_REFERRAL_LIMIT",
+        global = true,
+        value_name = "N"
+    )]
+    network_referral_limit: Option<String>,
+    /// Public API requests per visitor, campaign and minute (ten times as many per network)
+    /// [default: 60]
     #[arg(
         long,
         env = "FANFARE_PUBLIC_RATE_LIMIT",
@@ -247,6 +265,8 @@ async fn serve(mut config: Config, demo: Option<demo::DemoArgs>) -> anyhow::Resu
         fanfare_server::ServerConfig {
             trusted_proxy_header: config.trusted_proxy_header.value.clone(),
             join_burst_limit: config.join_burst_limit.value,
+            network_join_limit: config.network_join_limit.value,
+            network_referral_limit: config.network_referral_limit.value,
             public_rate_limit: config.public_rate_limit.value,
             base_url: config
                 .base_url

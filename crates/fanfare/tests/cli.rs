@@ -228,6 +228,11 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
     assert!(out.contains("log = \"info\"  # default"));
     assert!(out.contains("base_url = \"http://127.0.0.1:8080\"  # derived from the bind address"));
     assert!(out.contains("join_burst_limit = 5  # default"), "{out}");
+    assert!(out.contains("network_join_limit = 20  # default"), "{out}");
+    assert!(
+        out.contains("network_referral_limit = 3  # default"),
+        "{out}"
+    );
     assert!(out.contains("public_rate_limit = 60  # default"));
     assert!(out.contains("link_cache_size = 100000  # default"));
     assert!(out.contains("click_queue = 10000  # default"));
@@ -238,7 +243,7 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
         "bind = \"127.0.0.1:9001\"\nlog = \"warn\"\n\
          database_url = \"postgres://fan:hunter2@db.example/fanfare\"\n\
          base_url = \"https://fans.example.com\"\n\
-         join_burst_limit = 9\npublic_rate_limit = 120\n",
+         join_burst_limit = 9\npublic_rate_limit = 120\nnetwork_referral_limit = 5\n",
     )
     .unwrap();
     let layered = run(fanfare(dir.path())
@@ -246,7 +251,13 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
         .env("FANFARE_BIND", "127.0.0.1:9002")
         .env("FANFARE_PUBLIC_RATE_LIMIT", "30")
         .env("FANFARE_TRUSTED_PROXY_HEADER", "X-Forwarded-For")
-        .args(["config", "--bind", "127.0.0.1:9003"]))
+        .args([
+            "config",
+            "--bind",
+            "127.0.0.1:9003",
+            "--network-join-limit",
+            "50",
+        ]))
     .await;
     assert!(layered.status.success(), "{}", text(&layered.stderr));
     let out = text(&layered.stdout);
@@ -272,6 +283,14 @@ async fn configuration_layers_defaults_file_environment_and_flags() {
         "{out}"
     );
     assert!(out.contains("public_rate_limit = 30  # environment FANFARE_PUBLIC_RATE_LIMIT"));
+    assert!(
+        out.contains("network_join_limit = 50  # flag --network-join-limit"),
+        "{out}"
+    );
+    assert!(
+        out.contains("network_referral_limit = 5  # file fanfare.toml"),
+        "{out}"
+    );
     assert!(out.contains(
         "trusted_proxy_header = \"x-forwarded-for\"  # environment FANFARE_TRUSTED_PROXY_HEADER"
     ));

@@ -14,6 +14,7 @@ mod engagement;
 mod fans;
 mod hostile_input;
 mod links;
+mod networks;
 mod operations;
 mod stats;
 mod webhooks;

@@ -14,7 +14,8 @@ macro_rules! fan_queries {
             let id: i64 = sqlx::query_scalar(
                 "INSERT INTO fans (campaign_id, ref_code, token_hash, name, email, mailbox, \
                  referrer_id, root_id, depth, visitor_hash, flags, joined_at, channel, device, \
-                 referrer_host) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15) \
+                 referrer_host, network_hash) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16) \
                  RETURNING id",
             )
             .bind(fan.campaign_id)
@@ -32,6 +33,7 @@ macro_rules! fan_queries {
             .bind(fan.channel.map(|c| c.as_str()))
             .bind(fan.device.as_str())
             .bind(fan.referrer_host.as_deref())
+            .bind(fan.network_hash.as_deref())
             .fetch_one(&mut *tx)
             .await
             .map_err(|e| map_sqlx_error(e, "email"))?;
@@ -129,12 +131,36 @@ macro_rules! fan_queries {
             Ok(count.unsigned_abs())
         }
 
+        pub async fn network_joins_since(
+            store: &Backend,
+            campaign_id: i64,
+            network_hash: &str,
+            referrer_id: Option<i64>,
+            since: DateTime<Utc>,
+        ) -> Result<NetworkJoins, StoreError> {
+            let (all, by_referrer): (i64, i64) = sqlx::query_as(
+                "SELECT COUNT(*), COALESCE(SUM(CASE WHEN referrer_id = $4 THEN 1 ELSE 0 END), 0) \
+                 FROM fans WHERE campaign_id = $1 AND network_hash = $2 AND joined_at >= $3",
+            )
+            .bind(campaign_id)
+            .bind(network_hash)
+            .bind(since)
+            .bind(referrer_id)
+            .fetch_one(&store.pool)
+            .await
+            .map_err(db_error)?;
+            Ok(NetworkJoins {
+                all: all.unsigned_abs(),
+                by_referrer: by_referrer.unsigned_abs(),
+            })
+        }
+
         pub async fn erase_fan(store: &Backend, fan_id: i64) -> Result<bool, StoreError> {
             let mut tx = store.pool.begin().await.map_err(db_error)?;
             rollups::cancel_deliveries_of(&mut tx, fan_id).await?;
             let done = sqlx::query(
                 "UPDATE fans SET ref_code = NULL, token_hash = NULL, name = NULL, email = NULL, \
-                 mailbox = NULL, visitor_hash = NULL, erased_at = $1 \
+                 mailbox = NULL, visitor_hash = NULL, network_hash = NULL, erased_at = $1 \
                  WHERE id = $2 AND erased_at IS NULL",
             )
             .bind(now())

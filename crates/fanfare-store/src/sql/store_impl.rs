@@ -139,6 +139,16 @@ macro_rules! sql_store_impl {
                 fans::joins_since(self, campaign_id, visitor_hash, since).await
             }
 
+            async fn network_joins_since(
+                &self,
+                campaign_id: i64,
+                network_hash: &str,
+                referrer_id: Option<i64>,
+                since: DateTime<Utc>,
+            ) -> Result<NetworkJoins, StoreError> {
+                fans::network_joins_since(self, campaign_id, network_hash, referrer_id, since).await
+            }
+
             async fn erase_fan(&self, fan_id: i64) -> Result<bool, StoreError> {
                 fans::erase_fan(self, fan_id).await
             }
