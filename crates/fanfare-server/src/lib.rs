@@ -130,6 +130,7 @@ pub fn router(state: AppState) -> Router {
     let (routes, mut openapi) = routes(&state);
     let (redirects, redirect_doc) = redirect::redirect_routes().split_for_parts();
     openapi.merge(redirect_doc);
+    ops::document_rejections(&mut openapi);
     let shared = routes
         .merge(ops::openapi_route(openapi))
         .merge(console::routes())

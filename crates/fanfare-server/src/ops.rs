@@ -134,3 +134,55 @@ async fn metrics(State(state): State<AppState>) -> ApiResult<impl IntoResponse> 
         body,
     ))
 }
+
+/// Declares, on every operation of the document, the rejections the extractors make before a
+/// handler runs, which the handlers' own annotations do not repeat: `400` for a path or query
+/// parameter that is not valid (or a body that is not JSON), and for a body `413` (too large) and
+/// `415` (not `application/json`). All in the JSON error shape.
+pub fn document_rejections(openapi: &mut utoipa::openapi::OpenApi) {
+    use utoipa::openapi::{ContentBuilder, Ref, ResponseBuilder};
+    let rejection = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                "application/json",
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("ErrorBody")))
+                    .build(),
+            )
+            .build()
+    };
+    for item in openapi.paths.paths.values_mut() {
+        let shared_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
+        for operation in [
+            &mut item.get,
+            &mut item.put,
+            &mut item.post,
+            &mut item.delete,
+            &mut item.patch,
+        ]
+        .into_iter()
+        .flatten()
+        {
+            let has_parameters =
+                shared_parameters || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
+            let has_body = operation.request_body.is_some();
+            let responses = &mut operation.responses.responses;
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| rejection(description).into());
+            };
+            if has_parameters || has_body {
+                add(
+                    "400",
+                    "A parameter or the body is not valid; the error says which",
+                );
+            }
+            if has_body {
+                add("413", "The body is larger than the server accepts");
+                add("415", "The body is not sent as application/json");
+            }
+        }
+    }
+}
