@@ -45,18 +45,29 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct CreateCampaign {
     /// `[a-z0-9-]{1,64}`; used in every URL of the campaign; cannot be changed later.
-    #[schema(example = "spring-launch")]
+    #[schema(example = "spring-launch", pattern = "^[a-z0-9-]{1,64}$")]
     pub slug: String,
     #[schema(value_type = CampaignKind)]
     pub kind: String,
-    #[schema(example = "The spring collection")]
+    #[schema(example = "The spring collection", max_length = 200)]
     pub title: Option<String>,
+    #[schema(max_length = 2000)]
     pub description: Option<String>,
     /// Absolute http(s) URL where fans land.
-    #[schema(example = "https://www.example.com/spring")]
+    #[schema(
+        example = "https://www.example.com/spring",
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     pub landing_url: String,
     /// Hosts the campaign's links may point to (subdomains included). Default: the landing URL's host.
     pub allowed_domains: Option<Vec<String>>,
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     pub image_url: Option<String>,
     /// Without `#`; letters, digits and underscores.
     #[serde(default)]

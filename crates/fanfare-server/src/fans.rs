@@ -57,8 +57,14 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JoinRequest {
-    /// 1 to 80 characters, shown as text (markup is not interpreted).
-    #[schema(example = "Ada")]
+    /// 1 to 80 characters, shown as text (markup is not interpreted), at least one of them
+    /// visible.
+    #[schema(
+        example = "Ada",
+        min_length = 1,
+        max_length = 80,
+        pattern = "[^\\s\u{200b}-\u{200d}\u{2060}\u{feff}]"
+    )]
     pub name: String,
     /// Optional; the same address joins once (case-insensitive).
     pub email: Option<String>,

@@ -153,6 +153,7 @@ pub fn document_rejections(openapi: &mut utoipa::openapi::OpenApi) {
             .build()
     };
     for item in openapi.paths.paths.values_mut() {
+        declare_slug_pattern(item.parameters.iter_mut().flatten());
         let shared_parameters = item.parameters.as_ref().is_some_and(|p| !p.is_empty());
         for operation in [
             &mut item.get,
@@ -164,6 +165,7 @@ pub fn document_rejections(openapi: &mut utoipa::openapi::OpenApi) {
         .into_iter()
         .flatten()
         {
+            declare_slug_pattern(operation.parameters.iter_mut().flatten());
             let has_parameters =
                 shared_parameters || operation.parameters.as_ref().is_some_and(|p| !p.is_empty());
             let has_body = operation.request_body.is_some();
@@ -184,5 +186,20 @@ pub fn document_rejections(openapi: &mut utoipa::openapi::OpenApi) {
                 add("415", "The body is not sent as application/json");
             }
         }
+    }
+}
+
+/// A campaign's slug in a path: the rule `Slug::parse` enforces.
+fn declare_slug_pattern<'a>(
+    parameters: impl Iterator<Item = &'a mut utoipa::openapi::path::Parameter>,
+) {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    for parameter in parameters.filter(|p| p.name == "slug") {
+        parameter.schema = Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .pattern(Some("^[a-z0-9-]{1,64}$"))
+                .into(),
+        );
     }
 }
