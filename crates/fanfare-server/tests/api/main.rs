@@ -12,6 +12,7 @@ mod campaigns;
 mod dashboard;
 mod engagement;
 mod fans;
+mod fuzz_bodies;
 mod hostile_input;
 mod links;
 mod networks;
