@@ -11,6 +11,7 @@ mod limiter;
 mod redirect;
 mod reports;
 mod seed;
+mod soak;
 
 use clap::{Parser, Subcommand};
 
@@ -41,6 +42,8 @@ enum Command {
     Forest(forest::ForestArgs),
     /// Public requests per second from one visitor and from 100k distinct visitors.
     Limiter(limiter::LimiterArgs),
+    /// Thirty minutes of mixed load on SQLite: memory and p99 per route over time.
+    Soak(soak::SoakArgs),
 }
 
 #[tokio::main]
@@ -51,6 +54,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Crash(args) => crash::run(args).await,
         Command::Bare(args) => bare::run(args).await,
         Command::Limiter(args) => limiter::run(args).await,
+        Command::Soak(args) => soak::run(args).await,
         Command::AuditCorpus(args) => audit::corpus(args),
         Command::Audit(args) => audit::run(args),
         Command::Reports(args) => reports::run(args).await,
