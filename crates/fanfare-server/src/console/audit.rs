@@ -1,7 +1,6 @@
 //! The SMO audit in the console: a page's URL or HTML in, the previews as Facebook, X and
 //! LinkedIn would draw them, the findings and the tags to paste out.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
@@ -11,6 +10,7 @@ use fanfare_store::AdminSession;
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::extract::PageForm;
 use super::layout::{layout, page, problem};
 use super::session::{csrf_refused, session, to_login};
 use crate::audit::{fetcher, hints};
@@ -75,7 +75,7 @@ pub struct AuditForm {
 pub async fn audit_submit(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<AuditForm>,
+    PageForm(form): PageForm<AuditForm>,
 ) -> ApiResult<Response> {
     let Some(current) = session(&state, &headers).await? else {
         return Ok(to_login());

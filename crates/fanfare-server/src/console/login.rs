@@ -2,7 +2,6 @@
 
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +10,7 @@ use fanfare_store::AdminSession;
 use maud::html;
 use serde::Deserialize;
 
+use super::extract::PageForm;
 use super::layout::{layout, page, problem, refusal};
 use super::session::{
     COOKIE, CsrfForm, SESSION_HOURS, csrf_refused, same_origin, session, to_login,
@@ -58,7 +58,7 @@ pub async fn login(
     State(state): State<AppState>,
     client: Client,
     headers: HeaderMap,
-    Form(form): Form<LoginForm>,
+    PageForm(form): PageForm<LoginForm>,
 ) -> ApiResult<Response> {
     if let Err(wait) = state.login_limiter.check(&client.ip.to_string()) {
         let mut response = login_form(
@@ -137,7 +137,7 @@ pub async fn login(
 pub async fn logout(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Form(form): Form<CsrfForm>,
+    PageForm(form): PageForm<CsrfForm>,
 ) -> ApiResult<Response> {
     let Some(current) = session(&state, &headers).await? else {
         return Ok(to_login());

@@ -6,6 +6,7 @@
 
 mod audit;
 mod cascades;
+mod extract;
 mod fans;
 mod home;
 mod layout;

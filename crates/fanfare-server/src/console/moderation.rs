@@ -1,7 +1,6 @@
 //! The moderation queue of a campaign's report: the creations and comments waiting, each with
 //! its approve and reject buttons.
 
-use axum::Form;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
@@ -11,6 +10,7 @@ use fanfare_store::{AdminSession, Page};
 use maud::{Markup, html};
 use serde::Deserialize;
 
+use super::extract::PageForm;
 use super::layout::{layout, page, problem};
 use super::session::{csrf_refused, same_origin, session, to_login};
 use crate::context::{find, parse_slug_path};
@@ -85,7 +85,7 @@ pub async fn moderate(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath((slug, id)): ApiPath<(String, i64)>,
-    Form(form): Form<DecisionForm>,
+    PageForm(form): PageForm<DecisionForm>,
 ) -> ApiResult<Response> {
     let Some(current) = session(&state, &headers).await? else {
         return Ok(to_login());

@@ -6,7 +6,7 @@
 use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -18,6 +18,7 @@ use maud::{Markup, PreEscaped, html};
 use serde::Deserialize;
 
 use super::cascades::cascades;
+use super::extract::PageQuery;
 use super::fans::fans_list;
 use super::layout::{layout, page_with_scripts, problem};
 use super::moderation::moderation_queue;
@@ -111,7 +112,7 @@ pub async fn report(
     State(state): State<AppState>,
     headers: HeaderMap,
     ApiPath(slug): ApiPath<String>,
-    Query(query): Query<RangeQuery>,
+    PageQuery(query): PageQuery<RangeQuery>,
 ) -> ApiResult<Response> {
     let Some(current) = session(&state, &headers).await? else {
         return Ok(to_login());

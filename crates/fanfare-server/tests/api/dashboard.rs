@@ -210,6 +210,49 @@ async fn the_audit_page_draws_the_previews_and_the_fix() {
     app.cleanup().await;
 }
 
+/// The console is HTML: a form or a query it cannot read is answered with a page, in the
+/// status axum's own rejection would have, never with plain text.
+#[tokio::test]
+async fn unreadable_forms_and_queries_are_answered_with_a_page() {
+    let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
+    let not_a_form = browser()
+        .post(app.url("/admin/login"))
+        .header("content-type", "application/json")
+        .body("{\"password\": \"x\"}")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(not_a_form.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    assert!(
+        not_a_form.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    assert!(
+        not_a_form
+            .text()
+            .await
+            .unwrap()
+            .contains("could not be read")
+    );
+
+    let missing_field = browser()
+        .post(app.url("/admin/login"))
+        .form(&[("not_the_password", "x")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(missing_field.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(
+        missing_field.headers()["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
+    app.cleanup().await;
+}
+
 #[tokio::test]
 async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
