@@ -114,6 +114,14 @@ impl Leader {
                 Ok(false) => self.write_waiting(&batch.clicks).await,
                 Err(e) => Err(e),
             };
+            if outcome.is_err() && batch.clicks.len() > 1 {
+                let mut outcomes = Vec::with_capacity(batch.clicks.len());
+                for click in &batch.clicks {
+                    outcomes.push(self.write_waiting(std::slice::from_ref(click)).await);
+                }
+                batch.settle_each(outcomes, started, &self.metrics);
+                continue;
+            }
             let committed = batch.settle(outcome, started, &self.metrics);
             answer(batch.acks.drain(..), committed);
         }
@@ -267,6 +275,28 @@ impl Batch {
         }
     }
 
+    /// After a batch failed as a whole: each click was tried alone, so that one the database
+    /// refuses (a click on a link deleted meanwhile breaks the foreign key) does not refuse the
+    /// clicks of everyone else in the batch. Answers each handler with its own click's fate.
+    fn settle_each(
+        &mut self,
+        outcomes: Vec<Result<(), StoreError>>,
+        started: Instant,
+        metrics: &Metrics,
+    ) {
+        let refused = outcomes.iter().filter(|outcome| outcome.is_err()).count();
+        if let Some(Err(e)) = outcomes.iter().find(|outcome| outcome.is_err()) {
+            tracing::error!(error = %e, clicks = refused, "clicks could not be stored");
+        }
+        for ((click, ack), outcome) in self.clicks.drain(..).zip(self.acks.drain(..)).zip(outcomes)
+        {
+            let committed = outcome.is_ok();
+            metrics.observe_click_batch(std::slice::from_ref(&click), committed, started.elapsed());
+            // The handler may have gone (client hung up): the click is stored all the same.
+            let _ = ack.send(committed);
+        }
+    }
+
     /// Logs and counts how the batch fared, empties its clicks and says whether it committed;
     /// the caller then answers the handlers waiting in `acks`.
     fn settle(
@@ -306,7 +336,97 @@ async fn write_batches(
         batch.gather(first, &mut receiver);
         let started = Instant::now();
         let outcome = store.record_clicks(&batch.clicks).await;
+        if outcome.is_err() && batch.clicks.len() > 1 {
+            let mut outcomes = Vec::with_capacity(batch.clicks.len());
+            for click in &batch.clicks {
+                outcomes.push(store.record_clicks(std::slice::from_ref(click)).await);
+            }
+            batch.settle_each(outcomes, started, &metrics);
+            continue;
+        }
         let committed = batch.settle(outcome, started, &metrics);
         answer(batch.acks.drain(..), committed);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::Utc;
+    use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
+    use fanfare_core::link::{Agent, Channel, Device, LinkKey};
+
+    fn click(link_id: i64, campaign_id: i64, visitor: &str) -> NewClick {
+        NewClick {
+            link_id,
+            campaign_id,
+            channel: Channel::X,
+            at: Utc::now(),
+            visitor_hash: visitor.to_owned(),
+            agent: Agent::Human,
+            qr: false,
+            referrer_host: None,
+            device: Device::Desktop,
+        }
+    }
+
+    /// A click the database refuses (its link was deleted meanwhile), queued with others:
+    /// only that click is refused; the others are stored and answered as such.
+    async fn one_refused_click_refuses_only_itself(store: DynStore) {
+        let settings = CampaignSettings::parse(RawCampaignSettings {
+            kind: "brand",
+            landing_url: "https://example.com/",
+            ..Default::default()
+        })
+        .unwrap();
+        let campaign = store
+            .create_campaign(&Slug::parse("batch").unwrap(), &settings)
+            .await
+            .unwrap();
+        let key = store
+            .anonymous_link(campaign.id, &LinkKey::generate())
+            .await
+            .unwrap();
+        let link_id = store.find_link(&key).await.unwrap().unwrap().link_id;
+        let pipeline = ClickPipeline::start(store.clone(), 100, Arc::new(Metrics::new()));
+        // Queued together before the writer runs: one batch.
+        let outcomes = futures_util::future::join_all([
+            pipeline.record(click(link_id, campaign.id, "a")),
+            pipeline.record(click(link_id + 1_000_000, campaign.id, "gone")),
+            pipeline.record(click(link_id, campaign.id, "b")),
+            pipeline.record(click(link_id, campaign.id, "c")),
+        ])
+        .await;
+        assert!(outcomes[0].is_ok(), "{outcomes:?}");
+        assert!(
+            matches!(outcomes[1], Err(ClickRefused::NotDurable)),
+            "{outcomes:?}"
+        );
+        assert!(outcomes[2].is_ok() && outcomes[3].is_ok(), "{outcomes:?}");
+        pipeline.finisher().await;
+        drop(pipeline);
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn on_sqlite() {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("clicks.db").display());
+        let store: DynStore = Arc::new(fanfare_sqlite::SqliteStore::open(&url).await.unwrap());
+        one_refused_click_refuses_only_itself(store).await;
+    }
+
+    #[tokio::test]
+    async fn on_postgres() {
+        let Some(db) = fanfare_postgres::testing::TempDatabase::create().await else {
+            return;
+        };
+        let store: DynStore = Arc::new(
+            fanfare_postgres::PostgresStore::open(&db.url)
+                .await
+                .unwrap(),
+        );
+        one_refused_click_refuses_only_itself(store).await;
+        db.drop_database().await;
     }
 }
