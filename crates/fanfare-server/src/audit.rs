@@ -32,6 +32,11 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct AuditRequest {
     /// A page to fetch and audit (with its images).
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     pub url: Option<String>,
     /// Or the page's HTML.
     pub html: Option<String>,

@@ -281,7 +281,12 @@ fn image_response(content_type: &'static str, body: Vec<u8>) -> Response {
 #[serde(deny_unknown_fields)]
 pub struct CreateLink {
     /// Absolute http(s) URL within the campaign's allowed domains.
-    #[schema(example = "https://www.example.com/spring/dresses")]
+    #[schema(
+        example = "https://www.example.com/spring/dresses",
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     pub target_url: String,
 }
 

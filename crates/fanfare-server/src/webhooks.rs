@@ -36,6 +36,11 @@ pub fn admin_routes() -> OpenApiRouter<AppState> {
 #[serde(deny_unknown_fields)]
 pub struct NewWebhook {
     /// Where to post: an absolute http(s) URL (https advised), at most 2048 characters.
+    #[schema(
+        format = "uri",
+        max_length = 2048,
+        pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
+    )]
     pub url: String,
     /// Which events: `fan.joined`, `milestone.reached`, `creation.approved`. Default: all.
     pub events: Option<Vec<String>>,
