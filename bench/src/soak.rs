@@ -16,7 +16,7 @@ use axum::Router;
 use axum::routing::get;
 use serde_json::{Value, json};
 
-use crate::common::{create_key, start_server};
+use crate::common::{Phase, create_key, rss_mb, start_server};
 
 #[derive(Debug, clap::Args)]
 pub struct SoakArgs {
@@ -220,10 +220,13 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
         total_errors += errors;
         print!("{minute:>6.1} {rss:>8.1}");
         for route in ROUTES {
-            let p99 = interval
-                .latencies
-                .get(route)
-                .map_or(0.0, |l| percentile_ms(l.clone(), 0.99));
+            let p99 = interval.latencies.get(route).map_or(0.0, |latencies| {
+                Phase {
+                    latencies: latencies.clone(),
+                    ..Phase::default()
+                }
+                .percentile_ms(0.99)
+            });
             p99_by_route.entry(route).or_default().push(p99);
             print!("  {p99:>8.1} ms");
         }
@@ -270,28 +273,6 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
         bail!("the soak did not hold");
     }
     Ok(())
-}
-
-fn percentile_ms(mut latencies: Vec<Duration>, p: f64) -> f64 {
-    if latencies.is_empty() {
-        return 0.0;
-    }
-    latencies.sort_unstable();
-    let index = ((latencies.len() - 1) as f64 * p).round() as usize;
-    latencies[index].as_secs_f64() * 1000.0
-}
-
-/// The resident memory of a process now (VmRSS), in MB.
-fn rss_mb(pid: u32) -> f64 {
-    std::fs::read_to_string(format!("/proc/{pid}/status"))
-        .ok()
-        .and_then(|status| {
-            status
-                .lines()
-                .find(|l| l.starts_with("VmRSS:"))
-                .and_then(|l| l.split_whitespace().nth(1)?.parse::<f64>().ok())
-        })
-        .map_or(0.0, |kb| kb / 1024.0)
 }
 
 /// Memory over time as a small SVG line chart, the warm-up shaded.

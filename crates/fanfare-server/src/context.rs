@@ -16,7 +16,7 @@ use fanfare_core::link::LinkKey;
 use crate::auth::bearer_from_headers;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
-use crate::visitor::{Client, network_of};
+use crate::visitor::{Client, Network};
 
 impl FromRequestParts<AppState> for Client {
     type Rejection = ApiError;
@@ -61,10 +61,10 @@ pub async fn visiting(
     };
     state.public_limiter.check(&visitor).map_err(limited)?;
     // The limiter keeps a 64-bit hash of its key, never the address.
-    if let Some(network) = network_of(client.ip) {
+    if let Some(network) = Network::of(client.ip) {
         state
             .network_limiter
-            .check(&format!("{}/{network}", campaign.id))
+            .check((campaign.id, network))
             .map_err(limited)?;
     }
     Ok((campaign, visitor))

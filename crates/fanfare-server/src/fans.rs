@@ -90,6 +90,9 @@ impl TryFrom<JoinRequest> for Joining {
             .referral
             .as_deref()
             .map_or(("", None), fanfare_core::link::split_ff_ref);
+        let referral = RefCode::parse(code);
+        // A channel letter counts only after a code of ours.
+        let carried_channel = carried_channel.filter(|_| referral.is_some());
         Ok(Self {
             name: parse_name(&body.name)?,
             // Forms send "" for an empty optional field: that is no e-mail, not a bad one.
@@ -99,13 +102,13 @@ impl TryFrom<JoinRequest> for Joining {
                 .filter(|e| !e.trim().is_empty())
                 .map(Email::parse)
                 .transpose()?,
-            referral: RefCode::parse(code),
+            referral,
             // An unknown channel name is ignored (a newer widget's channel, a typo in a UTM tag).
             channel: body
                 .channel
                 .as_deref()
                 .and_then(Channel::parse)
-                .or(carried_channel.filter(|_| RefCode::parse(code).is_some())),
+                .or(carried_channel),
             referrer_host: body.referrer.as_deref().and_then(url_host),
         })
     }

@@ -8,7 +8,7 @@
 //! bring: every `SWEEP_EVERY` checks, the keys whose budget is whole again (nothing to remember)
 //! are dropped, so at most the keys seen in the last minute, plus one sweep period, stay.
 
-use std::hash::BuildHasher;
+use std::hash::{BuildHasher, Hash};
 use std::num::NonZeroU32;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
@@ -54,8 +54,9 @@ impl RateLimiter {
         }
     }
 
-    /// `Ok` if `key` may make one more request now, else how long until it may.
-    pub fn check(&self, key: &str) -> Result<(), Duration> {
+    /// `Ok` if `key` may make one more request now, else how long until it may. Any hashable
+    /// key: only its 64-bit hash is kept.
+    pub fn check(&self, key: impl Hash) -> Result<(), Duration> {
         let Some(limiter) = &self.limiter else {
             return Err(ZERO_LIMIT_WAIT);
         };
@@ -114,7 +115,7 @@ mod tests {
         // 1,000 a minute: a key that made one request has its budget back within 60 ms.
         let limiter = RateLimiter::new(60_000);
         for visitor in 0..10_000 {
-            limiter.check(&format!("visitor {visitor}")).unwrap();
+            limiter.check(format!("visitor {visitor}")).unwrap();
         }
         assert!(limiter.keys() >= 10_000);
         std::thread::sleep(Duration::from_millis(50));

@@ -90,11 +90,7 @@ impl VisitorHasher {
         client: &Client,
         campaign_id: i64,
     ) -> ApiResult<String> {
-        let today = Utc::now().date_naive();
-        let mut mac = match self.cached(today) {
-            Some(mac) => mac,
-            None => self.key_for(store, today).await?,
-        };
+        let mut mac = self.keyed_for_today(store).await?;
         // Separators keep ("1.2.3.4", "5agent") apart from ("1.2.3.45", "agent"). The address
         // is written as text straight into the MAC (the bytes `to_string` would give).
         let _ = write!(MacText(&mut mac), "{}", client.ip);
@@ -117,20 +113,25 @@ impl VisitorHasher {
         client: &Client,
         campaign_id: i64,
     ) -> ApiResult<Option<String>> {
-        let Some(network) = network_of(client.ip) else {
+        let Some(network) = Network::of(client.ip) else {
             return Ok(None);
         };
-        let today = Utc::now().date_naive();
-        let mut mac = match self.cached(today) {
-            Some(mac) => mac,
-            None => self.key_for(store, today).await?,
-        };
+        let mut mac = self.keyed_for_today(store).await?;
         // "network\0" keeps a network's hash apart from any visitor's.
         mac.update(b"network\0");
         let _ = write!(MacText(&mut mac), "{network}");
         mac.update(b"\0");
         mac.update(&campaign_id.to_be_bytes());
         Ok(Some(hex(&mac.finalize().into_bytes()[..16])))
+    }
+
+    /// Today's keyed MAC, from the cache or, once a day, from the database's salt.
+    async fn keyed_for_today(&self, store: &DynStore) -> ApiResult<Hmac<Sha256>> {
+        let today = Utc::now().date_naive();
+        match self.cached(today) {
+            Some(mac) => Ok(mac),
+            None => self.key_for(store, today).await,
+        }
     }
 
     fn cached(&self, day: NaiveDate) -> Option<Hmac<Sha256>> {
@@ -158,16 +159,31 @@ impl VisitorHasher {
     }
 }
 
-/// The network of an address, as text: the IPv4 address itself (/32: one household or office
-/// behind its NAT), or the /64 of an IPv6 address (what one subscriber is given). An IPv4
-/// address written as IPv6 (`::ffff:1.2.3.4`) is its IPv4 self. `None` for loopback.
-pub fn network_of(ip: IpAddr) -> Option<String> {
-    match ip.to_canonical() {
-        ip if ip.is_loopback() => None,
-        IpAddr::V4(v4) => Some(v4.to_string()),
-        IpAddr::V6(v6) => {
-            let prefix = u128::from(v6) & !((1u128 << 64) - 1);
-            Some(format!("{}/64", std::net::Ipv6Addr::from(prefix)))
+/// The network of an address: the IPv4 address itself (/32: one household or office behind its
+/// NAT), or the /64 of an IPv6 address (what one subscriber is given). An IPv4 address written
+/// as IPv6 (`::ffff:1.2.3.4`) is its IPv4 self. Shown as `1.2.3.4` or `2001:db8:1:2::/64`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Network(IpAddr);
+
+impl Network {
+    /// `None` for loopback.
+    pub fn of(ip: IpAddr) -> Option<Self> {
+        match ip.to_canonical() {
+            ip if ip.is_loopback() => None,
+            IpAddr::V4(v4) => Some(Self(IpAddr::V4(v4))),
+            IpAddr::V6(v6) => {
+                let prefix = u128::from(v6) & !((1u128 << 64) - 1);
+                Some(Self(IpAddr::V6(std::net::Ipv6Addr::from(prefix))))
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for Network {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.0 {
+            IpAddr::V4(v4) => write!(f, "{v4}"),
+            IpAddr::V6(v6) => write!(f, "{v6}/64"),
         }
     }
 }
@@ -216,7 +232,7 @@ mod tests {
 
     #[test]
     fn networks_are_the_ipv4_address_or_the_ipv6_slash_64() {
-        let network = |ip: &str| network_of(ip.parse().unwrap());
+        let network = |ip: &str| Network::of(ip.parse().unwrap()).map(|n| n.to_string());
         assert_eq!(network("203.0.113.7").as_deref(), Some("203.0.113.7"));
         assert_eq!(
             network("::ffff:203.0.113.7").as_deref(),

@@ -60,7 +60,7 @@ pub async fn login(
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> ApiResult<Response> {
-    if let Err(wait) = state.login_limiter.check(&client.ip.to_string()) {
+    if let Err(wait) = state.login_limiter.check(client.ip) {
         let mut response = login_form(
             StatusCode::TOO_MANY_REQUESTS,
             Some("Too many attempts: wait a minute before trying again."),

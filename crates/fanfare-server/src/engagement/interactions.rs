@@ -106,7 +106,7 @@ pub(super) async fn interact(
     let fan = member(&state, &headers, &campaign).await?;
     state
         .fan_limiter
-        .check(&fan.id.to_string())
+        .check(fan.id)
         .map_err(|wait| ApiError::RateLimited {
             retry_after_secs: wait.as_secs().max(1),
         })?;

@@ -805,19 +805,7 @@ mod configured {
         app.cleanup().await;
     }
 
-    macro_rules! both {
-        ($($name:ident),*) => {
-            $(
-                mod $name {
-                    #[tokio::test]
-                    async fn sqlite() { super::$name(super::Backend::Sqlite).await }
-                    #[tokio::test]
-                    async fn postgres() { super::$name(super::Backend::Postgres).await }
-                }
-            )*
-        };
-    }
-    both!(
+    crate::for_each_backend!(
         join_burst,
         rate_limit,
         trusted_proxy,

@@ -263,6 +263,22 @@ pub async fn expect_error(response: Response, status: StatusCode, code: &str) ->
     error
 }
 
+/// For scenarios that start their own server (a configuration of their own): `name::sqlite`
+/// and `name::postgres` call `name(Backend)`, which returns early when the backend is absent.
+#[macro_export]
+macro_rules! for_each_backend {
+    ($($name:ident),* $(,)?) => {
+        $(
+            mod $name {
+                #[tokio::test]
+                async fn sqlite() { super::$name($crate::helpers::Backend::Sqlite).await }
+                #[tokio::test]
+                async fn postgres() { super::$name($crate::helpers::Backend::Postgres).await }
+            }
+        )*
+    };
+}
+
 /// Runs each scenario against both backends: `sqlite::name` always, `postgres::name` when
 /// `FANFARE_TEST_POSTGRES_URL` is set.
 #[macro_export]

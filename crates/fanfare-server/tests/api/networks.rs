@@ -186,19 +186,7 @@ async fn one_network_is_rate_limited_whatever_its_browsers(backend: Backend) {
     app.cleanup().await;
 }
 
-macro_rules! both {
-    ($($name:ident),*) => {
-        $(
-            mod $name {
-                #[tokio::test]
-                async fn sqlite() { super::$name(super::Backend::Sqlite).await }
-                #[tokio::test]
-                async fn postgres() { super::$name(super::Backend::Postgres).await }
-            }
-        )*
-    };
-}
-both!(
+crate::for_each_backend!(
     ten_browsers_on_one_network_raise_referred_by_at_most_three,
     a_network_joining_on_its_own_is_flagged_past_its_allowance,
     one_network_is_rate_limited_whatever_its_browsers
