@@ -20,10 +20,35 @@ const GRAPH_RELOAD_AFTER: StdDuration = StdDuration::from_secs(600);
 /// Cascades listed at most (the `limit` of `/cascades`).
 const LARGEST_KEPT: usize = 1000;
 
-/// Windows whose forest figures are kept until a fan joins.
+/// Windows whose forest figures are kept.
 const MEMO_WINDOWS: usize = 8;
 
-/// The forest's figures for one window, kept until a fan joins.
+/// Below this many fans a computation takes about a millisecond: figures are recomputed as soon
+/// as a fan joins, so a report always counts the last join.
+const ALWAYS_EXACT_BELOW: usize = 20_000;
+
+/// Past [`ALWAYS_EXACT_BELOW`] fans, figures are recomputed at most this often: under steady
+/// joins every report would otherwise walk the whole forest again (O(fans) per request, the
+/// report's p99 growing with the campaign). The counters of a report stay exact; only the
+/// cascades and the cycle time may miss the joins of the last second.
+const RECOMPUTE_AT_MOST_EVERY: StdDuration = StdDuration::from_secs(1);
+
+/// The figures of one window and the forest they were computed on.
+#[derive(Debug)]
+struct Memo {
+    figures: ForestFigures,
+    fans: usize,
+    computed_at: Instant,
+}
+
+impl Memo {
+    fn serves(&self, fans: usize) -> bool {
+        self.fans == fans
+            || (fans >= ALWAYS_EXACT_BELOW && self.computed_at.elapsed() < RECOMPUTE_AT_MOST_EVERY)
+    }
+}
+
+/// The forest's figures for one window.
 #[derive(Debug, Clone)]
 pub(crate) struct ForestFigures {
     /// The largest cascades (at most [`LARGEST_KEPT`]), largest first.
@@ -42,7 +67,7 @@ struct Forest {
     /// the node arrives.
     parent: Arc<Vec<u32>>,
     loaded_at: Option<Instant>,
-    memo: HashMap<Range<i64>, ForestFigures>,
+    memo: HashMap<Range<i64>, Memo>,
 }
 
 /// Every campaign's forest, each behind its own lock so that one campaign's report does not wait
@@ -76,12 +101,13 @@ impl Forests {
         }
         let last = forest.nodes.last().map_or(0, |n| n.id);
         let new = store.fan_nodes(campaign_id, last).await?;
-        if stale || !new.is_empty() {
-            forest.append(new);
+        if stale {
             forest.memo.clear();
         }
-        if let Some(figures) = forest.memo.get(&seconds) {
-            return Ok(figures.clone());
+        forest.append(new);
+        let fans = forest.nodes.len();
+        if let Some(memo) = forest.memo.get(&seconds).filter(|memo| memo.serves(fans)) {
+            return Ok(memo.figures.clone());
         }
         // Tens of milliseconds at a million fans: off the async runtime's threads.
         let (nodes, parent, window) =
@@ -93,7 +119,14 @@ impl Forests {
         if forest.memo.len() >= MEMO_WINDOWS {
             forest.memo.clear();
         }
-        forest.memo.insert(seconds, figures.clone());
+        forest.memo.insert(
+            seconds,
+            Memo {
+                figures: figures.clone(),
+                fans,
+                computed_at: Instant::now(),
+            },
+        );
         Ok(figures)
     }
 }
@@ -165,6 +198,9 @@ impl Forests {
 
 impl Forest {
     fn append(&mut self, new: Vec<FanNode>) {
+        if new.is_empty() {
+            return;
+        }
         // No computation holds them between reports: no copy is made here.
         let nodes = Arc::make_mut(&mut self.nodes);
         let parents = Arc::make_mut(&mut self.parent);
@@ -218,5 +254,38 @@ fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> Fo
         largest: Arc::new(all),
         summary,
         cycle_hours: viral_cycle_time_hours(&mut cycles),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn memo(fans: usize, age: StdDuration) -> Memo {
+        Memo {
+            figures: ForestFigures {
+                largest: Arc::default(),
+                summary: CascadeSummary::default(),
+                cycle_hours: None,
+            },
+            fans,
+            computed_at: Instant::now() - age,
+        }
+    }
+
+    #[test]
+    fn a_small_forest_is_recomputed_as_soon_as_a_fan_joins() {
+        let fresh = memo(100, StdDuration::ZERO);
+        assert!(fresh.serves(100));
+        assert!(!fresh.serves(101));
+    }
+
+    #[test]
+    fn a_large_forest_is_recomputed_at_most_once_a_second() {
+        let fans = ALWAYS_EXACT_BELOW + 5;
+        assert!(memo(fans, StdDuration::ZERO).serves(fans + 50));
+        assert!(!memo(fans, RECOMPUTE_AT_MOST_EVERY).serves(fans + 50));
+        // With no new fan, figures stay valid however old.
+        assert!(memo(fans, StdDuration::from_secs(60)).serves(fans));
     }
 }

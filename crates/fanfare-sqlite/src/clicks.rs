@@ -129,7 +129,7 @@ impl SqliteClickWriter {
             .and_then(|()| {
                 connection.execute_batch(
                     "PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; \
-                     PRAGMA secure_delete = ON; PRAGMA cache_size = -16384; \
+                     PRAGMA secure_delete = ON; PRAGMA cache_size = -2048; \
                      PRAGMA wal_autocheckpoint = 0;",
                 )
             })
