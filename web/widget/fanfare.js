@@ -23,8 +23,8 @@
 
   const lang = (data.lang || document.documentElement.lang || navigator.language || 'en').slice(0, 2).toLowerCase()
   const T = lang === 'fr'
-    ? { fan: 'Devenir fan', fans: 'fans', name: 'Votre nom', email: 'E-mail (facultatif)', join: 'Rejoindre', joined: 'Vous êtes fan !', link: 'Votre lien à partager', share: 'Partager', on: 'Partager sur ', copy: 'Copier le lien', copied: 'Lien copié', qr: 'Code QR', more: 'Partager…', failed: 'Échec, réessayez.' }
-    : { fan: 'Become a fan', fans: 'fans', name: 'Your name', email: 'E-mail (optional)', join: 'Join', joined: 'You are a fan!', link: 'Your link to share', share: 'Share', on: 'Share on ', copy: 'Copy link', copied: 'Link copied', qr: 'QR code', more: 'Share…', failed: 'That did not work, try again.' }
+    ? { fan: 'Devenir fan', fans: 'fans', name: 'Votre nom', email: 'E-mail (facultatif)', join: 'Rejoindre', joined: 'Vous êtes fan !', invited: ' vous invite', link: 'Votre lien à partager', share: 'Partager', on: 'Partager sur ', copy: 'Copier le lien', copied: 'Lien copié', qr: 'Code QR', more: 'Partager…', failed: 'Échec, réessayez.' }
+    : { fan: 'Become a fan', fans: 'fans', name: 'Your name', email: 'E-mail (optional)', join: 'Join', joined: 'You are a fan!', invited: ' invited you', link: 'Your link to share', share: 'Share', on: 'Share on ', copy: 'Copy link', copied: 'Link copied', qr: 'QR code', more: 'Share…', failed: 'That did not work, try again.' }
 
   // name, brand colour, monogram: icons are drawn here, not fetched.
   const NETWORKS = {
@@ -114,7 +114,9 @@
         return call('').then(c => { campaign = c }, () => {})
       }).then(render, err => { status.textContent = T.failed + ' ' + err.message })
     }
-    return el('section', {}, el('div', {}, open), form, status)
+    // Who brought this visitor, named as the leaderboard names them (the server decides).
+    const invited = campaign.invited_by ? el('p', { textContent: campaign.invited_by + T.invited }) : ''
+    return el('section', {}, invited, el('div', {}, open), form, status)
   }
 
   function shareBar () {
@@ -167,7 +169,7 @@
     if (!slug) return warn('the script tag has no data-campaign')
     const hosts = document.querySelectorAll('[data-fanfare]')
     if (!hosts.length) return
-    call('').then(c => {
+    call(saved.ref && !saved.member ? '?ref=' + encodeURIComponent(saved.ref) : '').then(c => {
       campaign = c
       beacon()
       hosts.forEach(h => /^(fan-button|share-bar)$/.test(h.dataset.fanfare) && mounts.add(h))

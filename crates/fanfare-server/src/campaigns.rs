@@ -11,7 +11,8 @@ use fanfare_core::ValidationError;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignKind, CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::error_code::ErrorCode;
-use fanfare_core::link::Channel;
+use fanfare_core::fan::RefCode;
+use fanfare_core::link::{Channel, split_ff_ref};
 use fanfare_store::StoreError;
 use serde::{Deserialize, Deserializer, Serialize};
 use utoipa::ToSchema;
@@ -23,6 +24,7 @@ use crate::context::{anonymous_link, find, parse_slug_path};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{self, Listing, PageParams};
+use crate::redirect::public_name;
 use crate::state::AppState;
 use crate::urls::{LinkRoute, link_urls};
 use crate::visitor::Client;
@@ -169,6 +171,21 @@ pub struct PublicCampaignView {
     pub links: BTreeMap<Channel, String>,
     /// Per channel, the URL that records a share and opens the network's share dialog.
     pub share_urls: BTreeMap<Channel, String>,
+    /// The public name of the fan whose link the visitor came by (`ref`), when that fan may be
+    /// named (the name the leaderboard shows; not for flagged or erased fans).
+    pub invited_by: Option<String>,
+}
+
+/// The longest `ref` read: a ref code and its channel letter take far less.
+const MAX_REF_CHARS: usize = 64;
+
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PublicCampaignParams {
+    /// The `ff_ref` of the link the visitor arrived by (`CODE` or `CODE-letter`).
+    #[serde(rename = "ref")]
+    #[param(rename = "ref", max_length = 64)]
+    pub referrer: Option<String>,
 }
 
 /// Create a campaign.
@@ -367,7 +384,7 @@ async fn delete_campaign(
 
 /// A campaign's public face.
 #[utoipa::path(get, path = "/api/public/campaigns/{slug}", tag = "public",
-    params(("slug" = String, Path, description = "The campaign's slug")),
+    params(("slug" = String, Path, description = "The campaign's slug"), PublicCampaignParams),
     responses(
         (status = 200, body = PublicCampaignView),
         (status = 400, body = ErrorBody),
@@ -378,9 +395,29 @@ async fn get_public_campaign(
     State(state): State<AppState>,
     client: Client,
     ApiPath(slug): ApiPath<String>,
+    ApiQuery(params): ApiQuery<PublicCampaignParams>,
 ) -> ApiResult<ApiJson<PublicCampaignView>> {
     let (campaign, _) = visiting(&state, &slug, &client).await?;
     let fans = state.store.count_fans(campaign.id).await?;
+    if params
+        .referrer
+        .as_deref()
+        .is_some_and(|value| value.chars().count() > MAX_REF_CHARS)
+    {
+        return Err(ApiError::InvalidQuery(format!(
+            "ref must be at most {MAX_REF_CHARS} characters: the ff_ref of the link followed"
+        )));
+    }
+    // A hint, not a command: a code that is malformed or not this campaign's names nobody.
+    let inviter = params
+        .referrer
+        .as_deref()
+        .map(|value| split_ff_ref(value).0)
+        .and_then(RefCode::parse);
+    let invited_by = match inviter {
+        Some(code) => public_name(&state, &campaign, &code).await?,
+        None => None,
+    };
     let key = anonymous_link(&state, campaign.id).await?;
     let links = link_urls(
         &state.config.base_url,
@@ -407,5 +444,6 @@ async fn get_public_campaign(
         description: s.description,
         image_url: s.image_url.map(|u| u.to_string()),
         landing_url: s.landing_url.to_string(),
+        invited_by,
     }))
 }

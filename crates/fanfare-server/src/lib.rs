@@ -20,6 +20,7 @@ use utoipa_axum::router::OpenApiRouter;
 mod audit;
 mod auth;
 mod campaigns;
+mod card;
 pub mod console;
 mod context;
 mod engagement;
@@ -122,6 +123,7 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .merge(widget::public_routes())
         .merge(public_page::routes())
+        .merge(card::routes())
         .merge(ops::routes())
         .split_for_parts()
 }

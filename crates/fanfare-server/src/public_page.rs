@@ -26,8 +26,8 @@ pub fn routes() -> OpenApiRouter<AppState> {
 }
 
 /// Labels of the hosted page; the widget carries its own.
-struct Labels {
-    lang: &'static str,
+pub(crate) struct Labels {
+    pub(crate) lang: &'static str,
     fans: &'static str,
     share: &'static str,
     ambassadors: &'static str,
@@ -57,7 +57,7 @@ const FRENCH: Labels = Labels {
 };
 
 /// French when the browser prefers it to English, English otherwise.
-fn labels_for(headers: &HeaderMap) -> &'static Labels {
+pub(crate) fn labels_for(headers: &HeaderMap) -> &'static Labels {
     let preferred = headers
         .get(header::ACCEPT_LANGUAGE)
         .and_then(|v| v.to_str().ok())
@@ -121,6 +121,7 @@ pub async fn campaign_page(
     let html = render_page(&PageContent {
         campaign: &campaign,
         page_url: &page_url,
+        card_url: &card_url(&state.config.base_url, &campaign),
         fans,
         share_urls: &share_urls,
         ambassadors: &ambassadors,
@@ -144,6 +145,15 @@ pub async fn campaign_page(
         .into_response())
 }
 
+/// The generated share card of a campaign (`/c/{slug}/card.png`).
+pub(crate) fn card_url(base_url: &url::Url, campaign: &Campaign) -> String {
+    format!(
+        "{}/c/{}/card.png",
+        base_url.as_str().trim_end_matches('/'),
+        campaign.slug.as_str()
+    )
+}
+
 fn page_not_found() -> Response {
     let body = notice_page(
         "Campaign not found",
@@ -161,6 +171,8 @@ fn page_not_found() -> Response {
 struct PageContent<'a> {
     campaign: &'a Campaign,
     page_url: &'a str,
+    /// The generated card: the previews' image when the campaign has none of its own.
+    card_url: &'a str,
     fans: u64,
     share_urls: &'a std::collections::BTreeMap<Channel, String>,
     ambassadors: &'a [Standing],
@@ -198,12 +210,15 @@ fn render_page(content: &PageContent<'_>) -> Markup {
                     meta property="og:description" content=(description);
                     meta name="twitter:description" content=(description);
                 }
-                @if let Some(image) = &image {
-                    meta property="og:image" content=(image);
-                    meta property="og:image:alt" content=(title);
-                    meta name="twitter:image" content=(image);
+                @let preview_image = image.as_deref().unwrap_or(content.card_url);
+                meta property="og:image" content=(preview_image);
+                meta property="og:image:alt" content=(title);
+                @if image.is_none() {
+                    meta property="og:image:width" content=(crate::card::CARD_WIDTH);
+                    meta property="og:image:height" content=(crate::card::CARD_HEIGHT);
                 }
-                meta name="twitter:card" content=(if image.is_some() { "summary_large_image" } else { "summary" });
+                meta name="twitter:image" content=(preview_image);
+                meta name="twitter:card" content="summary_large_image";
                 style { (PreEscaped(PAGE_STYLE)) }
             }
             body {

@@ -102,6 +102,8 @@ pub struct Shared {
         std::sync::Mutex<std::collections::HashMap<i64, fanfare_core::link::LinkKey>>,
     /// Each campaign's referral forest, for cascades and the viral cycle time.
     pub(crate) forests: Forests,
+    /// Each campaign's last generated share card.
+    pub(crate) cards: crate::card::Cards,
     pub(crate) webhooks: WebhookWorker,
 }
 
@@ -158,6 +160,7 @@ impl AppState {
             visitors: VisitorHasher::default(),
             anonymous_links: std::sync::Mutex::default(),
             forests: Forests::default(),
+            cards: crate::card::Cards::default(),
             webhooks,
         }))
     }

@@ -11,6 +11,9 @@ pub mod agents;
 mod bot_patterns;
 pub mod cache;
 pub mod clicks;
+mod preview;
+
+pub(crate) use preview::public_name;
 
 use std::convert::Infallible;
 use std::future::Future;
@@ -25,7 +28,7 @@ use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
-use fanfare_core::link::{Channel, LinkKey, parse_short_code};
+use fanfare_core::link::{Agent, Channel, LinkKey, parse_short_code};
 use fanfare_store::NewClick;
 use futures_util::FutureExt as _;
 use utoipa_axum::router::OpenApiRouter;
@@ -112,6 +115,7 @@ pub fn redirect_routes() -> OpenApiRouter<AppState> {
 #[utoipa::path(get, path = "/s/{code}", tag = "links",
     params(("code" = String, Path, description = "A link key and a channel letter")),
     responses(
+        (status = 200, description = "To a network's link-preview fetcher: a page of Open Graph and X card tags (for a fan's link, an invitation in their name)", content_type = "text/html"),
         (status = 302, description = "To the landing URL with the tracking tags"),
         (status = 404, description = "Unknown or disabled link (an HTML page)"),
         (status = 503, description = "Overloaded or database unavailable; see Retry-After", body = ErrorBody),
@@ -209,6 +213,13 @@ async fn follow(state: &AppState, parts: &Parts, code: &str) -> ApiResult<Respon
         }
         ApiError::Busy
     })?;
+    if agent == Agent::Preview {
+        return Ok(
+            preview::preview_page(state, &parts.headers, code, &link, location)
+                .await?
+                .unwrap_or_else(not_found_page),
+        );
+    }
     Ok((
         StatusCode::FOUND,
         [

@@ -257,6 +257,7 @@ async fn the_public_view_shows_public_fields_only(app: &mut TestApp) {
             "fans",
             "hashtags",
             "image_url",
+            "invited_by",
             "kind",
             "landing_url",
             "links",

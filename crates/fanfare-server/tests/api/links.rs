@@ -10,7 +10,7 @@ crate::on_both_backends!(
     the_whole_loop_credits_the_ambassador_and_the_channel,
     a_join_without_a_channel_is_credited_to_the_channel_its_ff_ref_carries,
     redirects_cannot_be_steered_by_the_request,
-    bots_and_previews_are_redirected_but_not_counted,
+    bots_and_previews_are_answered_but_not_counted,
     unique_clicks_count_each_visitor_once_a_day,
     every_acknowledged_click_is_stored,
     qr_codes_encode_the_qr_link_and_scans_count_as_qr,
@@ -333,27 +333,33 @@ async fn redirects_cannot_be_steered_by_the_request(app: &mut TestApp) {
     assert_eq!(unknown.status(), StatusCode::NOT_FOUND);
 }
 
-async fn bots_and_previews_are_redirected_but_not_counted(app: &mut TestApp) {
+async fn bots_and_previews_are_answered_but_not_counted(app: &mut TestApp) {
     campaign(app, "bots", json!({})).await;
     let ada = join(app, "bots", json!({"name": "Ada"}), "ua-ada").await;
     let link = ada["links"]["facebook"].as_str().unwrap().to_owned();
-    for agent in [
-        Some("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"),
-        Some("Twitterbot/1.0"),
-        Some("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"),
-        Some("WhatsApp/2.23.20.0"),
-        Some("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"),
-        Some("curl/8.5.0"),
+    // Preview fetchers get the card's page, other bots the redirect.
+    for (agent, status) in [
+        (
+            Some("facebookexternalhit/1.1 (+http://www.facebook.com/externalhit_uatext.php)"),
+            StatusCode::OK,
+        ),
+        (Some("Twitterbot/1.0"), StatusCode::OK),
+        (
+            Some("Slackbot-LinkExpanding 1.0 (+https://api.slack.com/robots)"),
+            StatusCode::OK,
+        ),
+        (Some("WhatsApp/2.23.20.0"), StatusCode::OK),
+        (
+            Some("Mozilla/5.0 (compatible; Googlebot/2.1; +http://www.google.com/bot.html)"),
+            StatusCode::FOUND,
+        ),
+        (Some("curl/8.5.0"), StatusCode::FOUND),
         // Twice: the second answer comes from the classifier's memory of user agents.
-        Some("curl/8.5.0"),
-        None,
+        (Some("curl/8.5.0"), StatusCode::FOUND),
+        (None, StatusCode::FOUND),
     ] {
         let response = click(&link, agent).await;
-        assert_eq!(
-            response.status(),
-            StatusCode::FOUND,
-            "{agent:?}: previews must work"
-        );
+        assert_eq!(response.status(), status, "{agent:?}: previews must work");
     }
     // A person's user agent, remembered as a person's, still makes a `HEAD` a bot's.
     click(&link, Some(HUMAN)).await;

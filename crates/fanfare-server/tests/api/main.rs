@@ -17,6 +17,7 @@ mod hostile_input;
 mod links;
 mod networks;
 mod operations;
+mod previews;
 mod stats;
 mod webhooks;
 mod widget;
