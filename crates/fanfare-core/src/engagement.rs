@@ -21,7 +21,7 @@ pub const COMMENT_MAX_CHARS: usize = 2000;
 pub const DISPLAY_NAME_MAX_CHARS: usize = 80;
 const MAX_RULE_ITEMS: usize = 200;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Reaction {

@@ -3,26 +3,15 @@
 //! `og:image` of the hosted page and of the link previews, so a shared link always draws a large
 //! card.
 //!
-//! Drawn here, in Rust: no browser, no network. The typeface (DejaVu Sans Bold, unmodified, its
+//! Served by `public_page`. Drawn here, in Rust: no browser, no network. The typeface (DejaVu Sans Bold, unmodified, its
 //! licence beside it in `data/fonts/`) is compiled into the binary.
 
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
-use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
-use fanfare_core::campaign::Campaign;
+use axum::http::HeaderValue;
 use sha2::{Digest, Sha256};
-use utoipa_axum::router::OpenApiRouter;
-use utoipa_axum::routes;
-
-use crate::context::visiting;
-use crate::error::{ApiError, ApiResult, ErrorBody};
-use crate::extract::ApiPath;
-use crate::state::AppState;
-use crate::visitor::Client;
 
 pub const CARD_WIDTH: u32 = 1200;
 pub const CARD_HEIGHT: u32 = 630;
@@ -40,10 +29,6 @@ const REDRAW_AFTER: Duration = Duration::from_secs(600);
 /// Campaigns whose last card is kept in memory.
 const CARDS_KEPT: usize = 256;
 
-pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(share_card))
-}
-
 /// What a card shows: drawing the same content again gives the same bytes.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct CardContent {
@@ -54,12 +39,29 @@ pub struct CardContent {
     pub background: [u8; 3],
 }
 
+/// A card as served: its PNG and ETag.
 #[derive(Debug)]
 pub struct DrawnCard {
     content: CardContent,
-    png: axum::body::Bytes,
-    etag: HeaderValue,
+    pub png: axum::body::Bytes,
+    pub etag: HeaderValue,
     drawn_at: Instant,
+}
+
+impl DrawnCard {
+    /// Draws `content` (tens of milliseconds: call it off the async runtime).
+    pub fn draw(content: CardContent) -> Result<Self, png::EncodingError> {
+        let png = draw(&content)?;
+        let digest = Sha256::digest(&png);
+        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+        Ok(Self {
+            content,
+            etag: HeaderValue::from_str(&format!("\"{tag}\""))
+                .unwrap_or_else(|_| HeaderValue::from_static("\"card\"")),
+            png: png.into(),
+            drawn_at: Instant::now(),
+        })
+    }
 }
 
 /// The last card drawn for each campaign.
@@ -72,96 +74,20 @@ impl Default for Cards {
     }
 }
 
-/// The campaign's share card, drawn from its title and fan count.
-#[utoipa::path(get, path = "/c/{slug}/card.png", tag = "public",
-    params(("slug" = String, Path, description = "The campaign's slug")),
-    responses(
-        (status = 200, description = "A 1200×630 PNG: the title and fan count on the brand colour", content_type = "image/png"),
-        (status = 304, description = "Not modified (If-None-Match)"),
-        (status = 400, body = ErrorBody),
-        (status = 404, body = ErrorBody),
-        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
-    ))]
-async fn share_card(
-    State(state): State<AppState>,
-    client: Client,
-    headers: HeaderMap,
-    ApiPath(slug): ApiPath<String>,
-) -> ApiResult<Response> {
-    let (campaign, _) = visiting(&state, &slug, &client).await?;
-    let card = card_of(&state, &campaign).await?;
-    let common = [
-        (header::ETAG, card.etag.clone()),
-        // Networks fetch it once per share; an edited title shows within ten minutes.
-        (
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("public, max-age=600"),
-        ),
-        (
-            header::HeaderName::from_static("cross-origin-resource-policy"),
-            HeaderValue::from_static("cross-origin"),
-        ),
-        (
-            header::X_CONTENT_TYPE_OPTIONS,
-            HeaderValue::from_static("nosniff"),
-        ),
-    ];
-    let revalidated = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim().trim_start_matches("W/") == card.etag.to_str().unwrap_or(""));
-    if revalidated {
-        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
-    }
-    Ok((
-        common,
-        [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))],
-        card.png.clone(),
-    )
-        .into_response())
-}
-
-async fn card_of(state: &AppState, campaign: &Campaign) -> ApiResult<Arc<DrawnCard>> {
-    let settings = &campaign.settings;
-    let title = settings
-        .title
-        .clone()
-        .unwrap_or_else(|| campaign.slug.as_str().to_owned());
-    let host = settings.landing_url.host();
-    let site = host.trim_start_matches("www.").to_owned();
-    if let Some(kept) = state.cards.0.get(&campaign.id)
-        && kept.content.title == title
-        && kept.content.site == site
-        && kept.drawn_at.elapsed() < REDRAW_AFTER
-    {
-        return Ok(kept);
-    }
-    let content = CardContent {
-        title,
-        fans: state.store.count_fans(campaign.id).await?,
-        site,
-        background: DEFAULT_BRAND_COLOUR,
-    };
-    // Tens of milliseconds of drawing and compressing: off the async runtime's threads.
-    let drawn = tokio::task::spawn_blocking(move || {
-        let png = draw(&content).map_err(|e| ApiError::Internal(format!("share card: {e}")))?;
-        let digest = Sha256::digest(&png);
-        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        Ok::<_, ApiError>(DrawnCard {
-            content,
-            etag: HeaderValue::from_str(&format!("\"{tag}\""))
-                .unwrap_or_else(|_| HeaderValue::from_static("\"card\"")),
-            png: png.into(),
-            drawn_at: Instant::now(),
+impl Cards {
+    /// The campaign's card if it was drawn less than [`REDRAW_AFTER`] ago with this title and
+    /// site (its fan count may lag by that much).
+    pub fn fresh(&self, campaign_id: i64, title: &str, site: &str) -> Option<Arc<DrawnCard>> {
+        self.0.get(&campaign_id).filter(|kept| {
+            kept.content.title == title
+                && kept.content.site == site
+                && kept.drawn_at.elapsed() < REDRAW_AFTER
         })
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("share card: {e}")))??;
-    let drawn = Arc::new(drawn);
-    state.cards.0.insert(campaign.id, drawn.clone());
-    Ok(drawn)
+    }
+
+    pub fn keep(&self, campaign_id: i64, card: Arc<DrawnCard>) {
+        self.0.insert(campaign_id, card);
+    }
 }
 
 fn font() -> &'static FontRef<'static> {

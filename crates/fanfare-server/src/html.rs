@@ -20,3 +20,7 @@ pub fn notice_page(title: &str, heading: &str, text: &str) -> Markup {
         }
     }
 }
+
+/// Asks search engines not to index redirects and link pages.
+pub(crate) const X_ROBOTS_TAG: axum::http::HeaderName =
+    axum::http::HeaderName::from_static("x-robots-tag");

@@ -123,7 +123,6 @@ fn routes(state: &AppState) -> (Router<AppState>, utoipa::openapi::OpenApi) {
         )
         .merge(widget::public_routes())
         .merge(public_page::routes())
-        .merge(card::routes())
         .merge(ops::routes())
         .split_for_parts()
 }

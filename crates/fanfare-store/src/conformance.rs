@@ -1233,6 +1233,18 @@ pub async fn interactions_are_stored_moderated_and_counted(harness: &impl Harnes
         store.reactions_per_creation(campaign).await.expect("hot"),
         vec![(creation.id, 1)]
     );
+    // Bob's like of the campaign itself; his like of the creation is not the campaign's.
+    assert_eq!(
+        store.campaign_reactions(campaign).await.expect("wall"),
+        vec![(Reaction::Like, 1)]
+    );
+    assert!(
+        store
+            .campaign_reactions(other)
+            .await
+            .expect("wall")
+            .is_empty()
+    );
 
     assert!(
         store

@@ -279,6 +279,12 @@ pub trait Store: Send + Sync + 'static {
     /// Per fan: reactions, public comments, approved creations.
     async fn activity(&self, campaign_id: i64) -> Result<Vec<(i64, Activity)>, StoreError>;
 
+    /// Reactions given to the campaign itself (not to a creation), per reaction.
+    async fn campaign_reactions(
+        &self,
+        campaign_id: i64,
+    ) -> Result<Vec<(Reaction, u64)>, StoreError>;
+
     /// Reactions per creation of the campaign (for the "hot" ranking).
     async fn reactions_per_creation(&self, campaign_id: i64)
     -> Result<Vec<(i64, u64)>, StoreError>;

@@ -160,6 +160,21 @@ pub struct MilestoneView {
     pub reached_at: DateTime<Utc>,
 }
 
+/// The next milestone a fan can reach by bringing friends.
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct NextMilestone {
+    /// Fans to bring directly (flagged ones left out).
+    pub threshold: u64,
+    pub reward: String,
+}
+
+/// The next level a fan can reach by their engagement score.
+#[derive(Debug, Serialize, ToSchema, PartialEq, Eq)]
+pub struct NextLevel {
+    pub name: String,
+    pub min_score: u64,
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct MyPage {
     #[serde(flatten)]
@@ -170,6 +185,10 @@ pub struct MyPage {
     pub links: Vec<MyLink>,
     pub creations: Vec<InteractionView>,
     pub milestones: Vec<MilestoneView>,
+    /// The lowest milestone above the fans brought so far; `null` when none is left.
+    pub next_milestone: Option<NextMilestone>,
+    /// The level after the fan's; `null` at the top.
+    pub next_level: Option<NextLevel>,
 }
 
 /// The fan's own page: rank, level, links with their clicks and fans, creations, milestones.
@@ -185,7 +204,7 @@ pub(super) async fn my_page(
 ) -> ApiResult<ApiJson<MyPage>> {
     let (campaign, _) = visiting(&state, &slug, &client).await?;
     let fan = member(&state, &headers, &campaign).await?;
-    let (ranked, _) = standings(&state, &campaign).await?;
+    let (ranked, settings) = standings(&state, &campaign).await?;
     let ambassador_rank = ranked
         .iter()
         .filter(|(_, s)| s.referred > 0 && !s.flagged)
@@ -254,13 +273,43 @@ pub(super) async fn my_page(
             reached_at: m.reached_at,
         })
         .collect();
+    let (next_milestone, next_level) = (
+        next_milestone(&settings, standing.referred),
+        next_level(&settings, standing.score),
+    );
     Ok(ApiJson(MyPage {
         standing,
         rank: ambassador_rank,
+        next_milestone,
+        next_level,
         links,
         creations,
         milestones,
     }))
+}
+
+fn next_milestone(settings: &EngagementSettings, referred: u64) -> Option<NextMilestone> {
+    settings
+        .milestones
+        .iter()
+        .filter(|m| m.threshold > referred)
+        .min_by_key(|m| m.threshold)
+        .map(|m| NextMilestone {
+            threshold: m.threshold,
+            reward: m.reward.clone(),
+        })
+}
+
+fn next_level(settings: &EngagementSettings, score: u64) -> Option<NextLevel> {
+    settings
+        .levels
+        .iter()
+        .filter(|l| l.min_score > score)
+        .min_by_key(|l| l.min_score)
+        .map(|l| NextLevel {
+            name: l.name.clone(),
+            min_score: l.min_score,
+        })
 }
 
 /// Records the milestones a referrer has just reached (after a fan joined through them).

@@ -6,6 +6,7 @@ mod ambassadors;
 mod interactions;
 mod moderation;
 mod settings;
+mod wall;
 
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -21,6 +22,7 @@ pub fn public_routes() -> OpenApiRouter<AppState> {
         .routes(routes!(interactions::creations))
         .routes(routes!(ambassadors::leaderboard))
         .routes(routes!(ambassadors::my_page))
+        .routes(routes!(wall::wall))
 }
 
 pub fn admin_routes() -> OpenApiRouter<AppState> {

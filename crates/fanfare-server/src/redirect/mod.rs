@@ -36,7 +36,7 @@ use utoipa_axum::routes;
 
 use crate::error::{self, ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiPath;
-use crate::html::notice_page;
+use crate::html::{X_ROBOTS_TAG, notice_page};
 use crate::state::AppState;
 use crate::urls::{REDIRECT_ROUTE, SHORT_LINK_PREFIX, url_host};
 use crate::visitor::Client;
@@ -273,9 +273,6 @@ pub(crate) fn not_found_page() -> Response {
     )
         .into_response()
 }
-
-/// Asks search engines not to index redirects and link pages.
-pub(crate) const X_ROBOTS_TAG: header::HeaderName = header::HeaderName::from_static("x-robots-tag");
 
 #[cfg(test)]
 mod tests {

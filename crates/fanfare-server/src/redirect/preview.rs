@@ -13,9 +13,9 @@ use fanfare_core::campaign::{Campaign, Slug};
 use fanfare_core::fan::RefCode;
 use maud::{DOCTYPE, Markup, html};
 
-use super::X_ROBOTS_TAG;
 use super::cache::CachedLink;
 use crate::error::{ApiError, ApiResult};
+use crate::html::X_ROBOTS_TAG;
 use crate::public_page::{card_url, labels_for};
 use crate::state::AppState;
 

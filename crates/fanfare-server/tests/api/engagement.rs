@@ -11,6 +11,7 @@ crate::on_both_backends!(
     a_milestone_is_recorded_exactly_once_under_concurrent_joins,
     hostile_interactions_are_refused,
     hostile_queries_on_appropriation_endpoints_are_refused,
+    the_wall_counts_reactions_lists_comments_and_shows_authors_what_waits,
 );
 
 struct Member {
@@ -341,6 +342,12 @@ async fn a_realistic_campaign_ranks_levels_and_rewards_as_computed_by_hand(app: 
     assert_eq!(page["links"].as_array().unwrap().len(), 18);
     assert_eq!(page["creations"][0]["status"], "approved");
     assert_eq!(page["milestones"].as_array().unwrap().len(), 2);
+    // Every milestone reached: none next; the level above hers.
+    assert_eq!(page["next_milestone"], Value::Null);
+    assert_eq!(
+        page["next_level"],
+        json!({"name": "champion", "min_score": 100})
+    );
     let dee_page = app
         .get_json(
             app.client
@@ -350,6 +357,13 @@ async fn a_realistic_campaign_ranks_levels_and_rewards_as_computed_by_hand(app: 
         )
         .await;
     assert_eq!(dee_page["rank"], Value::Null, "no fan brought yet");
+    // The lowest milestone comes next, whatever order the settings list them in.
+    assert_eq!(
+        dee_page["next_milestone"],
+        json!({"threshold": 2, "reward": "sticker"})
+    );
+    assert_eq!(dee_page["next_level"]["name"], "contributor");
+    assert_eq!(dee_page["next_level"]["min_score"], 10);
     let sock_page = app
         .get_json(
             app.client
@@ -712,4 +726,148 @@ async fn hostile_queries_on_appropriation_endpoints_are_refused(app: &mut TestAp
         .await
         .unwrap();
     expect_error(missing, StatusCode::NOT_FOUND, "campaign_not_found").await;
+}
+
+async fn wall(app: &TestApp, slug: &str, who: Option<&Member>, query: &str) -> reqwest::Response {
+    let mut request = app
+        .client
+        .get(app.url(&format!("/api/public/campaigns/{slug}/wall{query}")));
+    if let Some(who) = who {
+        request = request.bearer_auth(&who.token);
+    }
+    request.send().await.unwrap()
+}
+
+async fn the_wall_counts_reactions_lists_comments_and_shows_authors_what_waits(app: &mut TestApp) {
+    let slug = "wall";
+    campaign(app, slug).await;
+    settings(app, slug, json!({"moderate_comments": true})).await;
+    let ada = join(app, slug, "Ada", None, "ua-ada").await;
+    let bob = join(app, slug, "Bob", None, "ua-bob").await;
+
+    let empty: Value = wall(app, slug, None, "").await.json().await.unwrap();
+    assert_eq!(
+        empty["reactions"],
+        json!({"like": 0, "love": 0, "wow": 0, "clap": 0})
+    );
+    assert_eq!(empty["my_reactions"], json!([]));
+    assert_eq!(empty["comments"]["items"], json!([]));
+
+    for (who, reaction) in [(&ada, "clap"), (&ada, "like"), (&bob, "like")] {
+        let given = interact(
+            app,
+            slug,
+            who,
+            json!({"kind": "reaction", "reaction": reaction}),
+        )
+        .await;
+        assert_eq!(given.status(), StatusCode::CREATED);
+    }
+    // A comment waits for a moderator: its author sees it waiting, nobody else sees it.
+    let comment: Value = interact(
+        app,
+        slug,
+        &ada,
+        json!({"kind": "comment", "body": "Lovely <b>colours</b>"}),
+    )
+    .await
+    .json()
+    .await
+    .unwrap();
+    assert_eq!(comment["status"], "pending");
+    let ada_wall: Value = wall(app, slug, Some(&ada), "").await.json().await.unwrap();
+    assert_eq!(
+        ada_wall["reactions"],
+        json!({"like": 2, "love": 0, "wow": 0, "clap": 1})
+    );
+    assert_eq!(ada_wall["my_reactions"], json!(["like", "clap"]));
+    assert_eq!(ada_wall["my_pending"][0]["body"], "Lovely <b>colours</b>");
+    assert_eq!(ada_wall["comments"]["items"], json!([]));
+    let bob_wall: Value = wall(app, slug, Some(&bob), "").await.json().await.unwrap();
+    assert_eq!(bob_wall["my_reactions"], json!(["like"]));
+    assert_eq!(bob_wall["my_pending"], json!([]));
+
+    let approved = app
+        .admin(
+            Method::POST,
+            &format!("/api/v1/campaigns/{slug}/moderation/{}", comment["id"]),
+        )
+        .json(&json!({"decision": "approve"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approved.status(), StatusCode::OK);
+    // Approved: public, newest first, by cursor.
+    let second = interact(
+        app,
+        slug,
+        &bob,
+        json!({"kind": "comment", "body": "Me too"}),
+    )
+    .await;
+    assert_eq!(second.status(), StatusCode::CREATED);
+    app.admin(
+        Method::POST,
+        &format!(
+            "/api/v1/campaigns/{slug}/moderation/{}",
+            second.json::<Value>().await.unwrap()["id"]
+        ),
+    )
+    .json(&json!({"decision": "approve"}))
+    .send()
+    .await
+    .unwrap();
+    let first_page: Value = wall(app, slug, None, "?limit=1")
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(first_page["comments"]["items"][0]["body"], "Me too");
+    assert_eq!(first_page["comments"]["items"][0]["name"], "Bob");
+    let cursor = first_page["comments"]["next_cursor"].as_str().unwrap();
+    let next: Value = wall(app, slug, None, &format!("?limit=1&cursor={cursor}"))
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        next["comments"]["items"][0]["body"],
+        "Lovely <b>colours</b>"
+    );
+    assert_eq!(next["comments"]["next_cursor"], Value::Null);
+
+    // Taking a reaction back lowers its count.
+    let taken = app
+        .client
+        .delete(app.url(&format!(
+            "/api/public/campaigns/{slug}/interactions/reactions/like"
+        )))
+        .bearer_auth(&ada.token)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(taken.status(), StatusCode::NO_CONTENT);
+    let after: Value = wall(app, slug, Some(&ada), "").await.json().await.unwrap();
+    assert_eq!(after["reactions"]["like"], 1);
+    assert_eq!(after["my_reactions"], json!(["clap"]));
+
+    // Hostile requests: a token that is not a member's here, bad pages, no such campaign.
+    let stranger = Member {
+        code: String::new(),
+        token: "not-a-token".into(),
+    };
+    expect_error(
+        wall(app, slug, Some(&stranger), "").await,
+        StatusCode::UNAUTHORIZED,
+        "invalid_member_token",
+    )
+    .await;
+    for query in ["?limit=0", "?limit=101", "?cursor=%00%01", "?limit=-1"] {
+        let response = wall(app, slug, None, query).await;
+        assert_eq!(response.status(), StatusCode::BAD_REQUEST, "{query}");
+    }
+    assert_eq!(
+        wall(app, "no-such-wall", None, "").await.status(),
+        StatusCode::NOT_FOUND
+    );
 }

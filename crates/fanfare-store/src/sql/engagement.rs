@@ -197,6 +197,24 @@ macro_rules! engagement_queries {
                 .collect())
         }
 
+        pub async fn campaign_reactions(
+            store: &Backend,
+            campaign_id: i64,
+        ) -> Result<Vec<(Reaction, u64)>, StoreError> {
+            let rows: Vec<(String, i64)> = sqlx::query_as(
+                "SELECT reaction, COUNT(*) FROM interactions WHERE campaign_id = $1 \
+                 AND kind = 'reaction' AND target_id IS NULL GROUP BY reaction",
+            )
+            .bind(campaign_id)
+            .fetch_all(&store.pool)
+            .await
+            .map_err(db_error)?;
+            Ok(rows
+                .into_iter()
+                .filter_map(|(reaction, n)| Some((Reaction::parse(&reaction)?, n.unsigned_abs())))
+                .collect())
+        }
+
         pub async fn reactions_per_creation(
             store: &Backend,
             campaign_id: i64,

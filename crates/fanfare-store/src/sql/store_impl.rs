@@ -316,6 +316,13 @@ macro_rules! sql_store_impl {
                 engagement::activity(self, campaign_id).await
             }
 
+            async fn campaign_reactions(
+                &self,
+                campaign_id: i64,
+            ) -> Result<Vec<(Reaction, u64)>, StoreError> {
+                engagement::campaign_reactions(self, campaign_id).await
+            }
+
             async fn reactions_per_creation(
                 &self,
                 campaign_id: i64,
