@@ -93,7 +93,8 @@ const escapeAttribute = s => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').re
 /**
  * A shop on another origin (`localhost` rather than Fanfare's `127.0.0.1`) whose page embeds the
  * widget. Its own CSS is deliberately hostile to buttons and links: the widget must not care.
- * `/page?campaign=SLUG&lang=fr&theme=dark&accent=green&plain=1` picks what the page embeds.
+ * `/page?campaign=SLUG&lang=fr&theme=dark&accent=green&plain=1&progress=1&wall=1` picks what the
+ * page embeds (`progress=1`, `wall=1`: the fan's progress view, the wall).
  */
 export async function startHostSite (fanfareUrl) {
   const server = createServer((request, response) => {
@@ -124,6 +125,8 @@ export async function startHostSite (fanfareUrl) {
 <p id="host-text">Our own content, which the widget must leave alone.</p>
 <div data-fanfare="fan-button"${style}${theme ? ` data-theme="${escapeAttribute(theme)}"` : ''}></div>
 <div data-fanfare="share-bar"${style}></div>
+${url.searchParams.get('progress') ? '<div data-fanfare="progress"></div>' : ''}
+${url.searchParams.get('wall') ? `<div data-fanfare="wall"${theme ? ` data-theme="${escapeAttribute(theme)}"` : ''}></div>` : ''}
 <p id="host-footer">Footer of the shop</p>
 </main>
 <script src="${escapeAttribute(script)}" data-campaign="${escapeAttribute(slug)}" async></script>

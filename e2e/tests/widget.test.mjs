@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { XSS, admin, artifacts, launchBrowser, startFanfare, startHostSite, visitor } from './harness.mjs'
+import { ADMIN_PASSWORD, XSS, admin, artifacts, launchBrowser, startFanfare, startHostSite, visitor } from './harness.mjs'
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
@@ -59,6 +59,12 @@ function hostsOf (urls) {
   return new Set(urls.filter(u => !u.startsWith('data:')).map(u => new URL(u).host))
 }
 
+/** The progress view's facts, term → value. */
+function progressFacts (page) {
+  return page.locator('[data-fanfare="progress"]').evaluate(host =>
+    Object.fromEntries([...host.shadowRoot.querySelectorAll('dt')].map(dt => [dt.textContent, dt.nextElementSibling.textContent])))
+}
+
 function consoleErrors (log) {
   return log.console.filter(m => m.type === 'error').map(m => m.text)
 }
@@ -101,10 +107,13 @@ test('the fan button shows the live count; loading sets no cookie and calls no o
 
 test('a visitor joins and shares; a friend who comes through the link is credited to them', async () => {
   await createCampaign('loop')
+  await admin(fanfare, 'PUT', '/api/v1/campaigns/loop/engagement', { milestones: [{ threshold: 2, reward: 'a sticker' }] })
   await joinDirectly('loop', 'Early')
 
   const ada = await visitor(browser, 'ada')
-  await ada.page.goto(`${site.url}/page?campaign=loop`)
+  await ada.page.goto(`${site.url}/page?campaign=loop&progress=1`)
+  // Before joining, the progress view invites to join.
+  await ada.page.getByText('Become a fan to follow what your sharing brings.').waitFor()
   await fanButton(ada.page).click()
   // Opening the form shows it and moves the focus into it.
   await ada.page.getByLabel('Your name').waitFor()
@@ -126,6 +135,11 @@ test('a visitor joins and shares; a friend who comes through the link is credite
   const stored = await ada.page.evaluate(() => JSON.parse(localStorage.getItem('fanfare:loop')))
   assert.ok(stored.member.token, 'the member token is kept in the site\'s storage')
   assert.deepEqual(await ada.context.cookies(), [])
+  // Her progress, at once: nobody brought yet, the first reward two friends away.
+  await ada.page.getByText('2 more friends to get: a sticker').waitFor()
+  assert.deepEqual(await progressFacts(ada.page), {
+    'Friends who joined through you': '0', 'Reach, all generations': '0', Rank: '–', Level: 'newcomer', 'Clicks on your links': '0'
+  })
   await ada.page.screenshot({ path: join(artifacts, 'widget-after-join.png'), fullPage: true })
 
   // Back later: the share bar, not the form.
@@ -144,8 +158,24 @@ test('a visitor joins and shares; a friend who comes through the link is credite
   assert.equal(landed.searchParams.get('utm_source'), 'copy')
   // Her ref code and the letter of the link's channel (c: copy).
   assert.equal(landed.searchParams.get('ff_ref'), `${adaRef}-c`)
+  // Before joining, he is told who invited him, by the name the leaderboard shows.
+  await bob.page.getByText('Ada invited you').waitFor()
+  await bob.page.screenshot({ path: join(artifacts, 'widget-invited.png'), fullPage: true })
   await joinThroughWidget(bob.page, 'Bob')
+  // Once he is a fan himself, the invitation has done its work.
+  assert.equal(await bob.page.getByText('Ada invited you').count(), 0)
   assert.deepEqual(consoleErrors(bob.log), [])
+
+  // Ada comes back to her tab: her progress shows the friend and the click, without a reload.
+  await ada.page.waitForTimeout(3100)
+  await ada.page.evaluate(() => window.dispatchEvent(new Event('focus')))
+  await ada.page.getByText('1 more friend to get: a sticker').waitFor()
+  const progress = await progressFacts(ada.page)
+  assert.equal(progress['Friends who joined through you'], '1')
+  assert.equal(progress.Rank, '#1')
+  assert.equal(progress['Clicks on your links'], '1')
+  assert.equal(await ada.page.locator('[data-fanfare="progress"] progress').getAttribute('aria-label'), '1 more friend to get: a sticker')
+  await ada.page.screenshot({ path: join(artifacts, 'widget-progress.png'), fullPage: true })
 
   const fans = await admin(fanfare, 'GET', '/api/v1/campaigns/loop/fans')
   const bobFan = fans.items.find(f => f.name === 'Bob')
@@ -252,7 +282,9 @@ test('the hosted page shows the message, the leaderboard and a working fan butto
   assert.equal(await page.locator('h1').innerText(), 'Spring at the shop')
   assert.match(await page.locator('.leaderboard').innerText(), /Zoe — brought 1/)
   assert.equal(await page.locator('meta[property="og:title"]').getAttribute('content'), 'Spring at the shop')
-  assert.equal(await page.locator('meta[name="twitter:card"]').getAttribute('content'), 'summary')
+  // No image of its own: the generated card is the large preview.
+  assert.equal(await page.locator('meta[name="twitter:card"]').getAttribute('content'), 'summary_large_image')
+  assert.equal(await page.locator('meta[property="og:image"]').getAttribute('content'), `${fanfare.url}/c/hosted/card.png`)
   await joinThroughWidget(page, 'Xavier')
   assert.match(await page.getByText('You are a fan!').innerText(), /· 3 fans/)
   await page.screenshot({ path: join(artifacts, 'hosted-page.png'), fullPage: true })
@@ -328,6 +360,33 @@ test('labels follow the page language; colours follow the site\'s custom propert
   await context.close()
 })
 
+test('the share bar shows the campaign\'s first networks and the rest behind More; phones lead with messengers', async () => {
+  await createCampaign('choose', { channels: ['linkedin', 'x', 'facebook', 'reddit', 'whatsapp', 'telegram', 'bluesky', 'copy', 'native'] })
+  const desktop = await visitor(browser, 'desktop')
+  await desktop.page.goto(`${site.url}/page?campaign=choose`)
+  const shown = page => page.getByRole('link', { name: /Share on/ }).evaluateAll(links =>
+    links.filter(a => a.checkVisibility()).map(a => a.lastChild.textContent))
+  await fanButton(desktop.page).waitFor()
+  // In the campaign's order: its first four.
+  assert.deepEqual(await shown(desktop.page), ['LinkedIn', 'X', 'Facebook', 'Reddit'])
+  const more = desktop.page.getByRole('button', { name: 'More networks' })
+  assert.equal(await more.getAttribute('aria-expanded'), 'false')
+  await more.click()
+  assert.equal(await more.getAttribute('aria-expanded'), 'true')
+  assert.deepEqual(await shown(desktop.page), ['LinkedIn', 'X', 'Facebook', 'Reddit', 'WhatsApp', 'Telegram', 'Bluesky'])
+  assert.deepEqual(consoleErrors(desktop.log), [])
+  await desktop.context.close()
+
+  // A phone (390 px, touch): the messengers first, then the campaign's order.
+  const phone = await visitor(browser, 'phone', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true })
+  await phone.page.goto(`${site.url}/page?campaign=choose`)
+  await fanButton(phone.page).waitFor()
+  assert.deepEqual(await shown(phone.page), ['WhatsApp', 'Telegram', 'LinkedIn', 'X'])
+  await phone.page.screenshot({ path: join(artifacts, 'widget-phone-share-bar.png'), fullPage: true })
+  assert.deepEqual(consoleErrors(phone.log), [])
+  await phone.context.close()
+})
+
 test('copy, QR code and the share links record shares on the fan\'s link', async () => {
   await createCampaign('tools', { channels: ['facebook', 'copy', 'qr', 'native'] })
   const { context, page, log } = await visitor(browser, 'tools')
@@ -363,4 +422,89 @@ test('copy, QR code and the share links record shares on the fan\'s link', async
   assert.deepEqual(shares, { copy: 1, qr: 1 }, JSON.stringify(tess.stats))
   assert.deepEqual(consoleErrors(log), [])
   await context.close()
+})
+
+test('the wall: react in one step, take it back, comment, submit a creation that waits, see it once approved', async () => {
+  await createCampaign('wall')
+  const { context, page, log } = await visitor(browser, 'wall', { bypassCSP: true })
+  await page.goto(`${site.url}/page?campaign=wall&plain=1&progress=1&wall=1`)
+  const like = () => page.getByRole('button', { name: /^Like \d+$/ })
+  await like().waitFor()
+  assert.match(await like().innerText(), /^👍\s*Like 0$/)
+  assert.equal(await like().getAttribute('aria-pressed'), 'false')
+  assert.deepEqual(await seriousViolations(page), [], 'the wall before joining')
+
+  // Not a fan yet: one name, and the reaction goes through.
+  await like().click()
+  await page.getByLabel('Your name, to join first').fill('Wren')
+  await page.getByRole('button', { name: 'Join and continue' }).click()
+  await page.getByRole('button', { name: 'Like 1' }).waitFor()
+  assert.equal(await like().getAttribute('aria-pressed'), 'true')
+  await page.getByText('You are a fan!').waitFor()
+  // A second tap takes it back.
+  await like().click()
+  await page.getByRole('button', { name: 'Like 0' }).waitFor()
+  assert.equal(await like().getAttribute('aria-pressed'), 'false')
+
+  // A comment (published at once by default), written as text.
+  await page.getByLabel('Your comment').fill('Love the <b>colours</b>')
+  await page.getByRole('button', { name: 'Post', exact: true }).click()
+  await page.getByText('Love the <b>colours</b>').waitFor()
+
+  // A creation waits for a moderator, and its author is told.
+  await page.getByLabel('Link to your photo or post (https)').fill('https://photos.example/wren-bike.jpg')
+  await page.getByLabel('Caption').fill('My spring ride')
+  await page.getByRole('button', { name: 'Share your creation' }).click()
+  await page.getByText('Thank you! It will appear once a moderator approves it.').waitFor()
+  await page.getByText('My spring ride').waitFor()
+  assert.equal(await page.getByText('Waiting for moderation').count(), 1)
+  await page.screenshot({ path: join(artifacts, 'wall-waiting.png'), fullPage: true })
+  assert.deepEqual(await seriousViolations(page), [], 'the wall of a fan')
+
+  // A moderator approves it in the console; it appears on the wall, no longer waiting.
+  const moderator = await visitor(browser, 'moderator')
+  await moderator.page.goto(`${fanfare.url}/admin/login`)
+  await moderator.page.getByLabel('Password').fill(ADMIN_PASSWORD)
+  await moderator.page.getByRole('button', { name: 'Log in' }).click()
+  await moderator.page.getByRole('heading', { name: 'Campaigns' }).waitFor()
+  await moderator.page.goto(`${fanfare.url}/admin/campaigns/wall`)
+  const queue = moderator.page.locator('#moderation')
+  await queue.getByText('My spring ride').waitFor()
+  await queue.getByRole('button', { name: 'Approve' }).click()
+  await moderator.page.locator('#moderation').getByText('Nothing waits for a decision.').waitFor()
+  await moderator.context.close()
+
+  await page.reload()
+  await page.getByRole('link', { name: 'https://photos.example/wren-bike.jpg' }).waitFor()
+  assert.equal(await page.getByText('Waiting for moderation').count(), 0)
+
+  // From the keyboard alone: to the comment box, type, on to Post, Enter.
+  const focusedLabel = () => page.evaluate(() => {
+    let element = document.activeElement
+    while (element && element.shadowRoot && element.shadowRoot.activeElement) element = element.shadowRoot.activeElement
+    return element.labels?.[0]?.textContent || element.textContent
+  })
+  await page.locator('body').focus()
+  for (let i = 0; i < 60 && !/Your comment/.test(await focusedLabel()); i++) await page.keyboard.press('Tab')
+  assert.match(await focusedLabel(), /Your comment/)
+  await page.keyboard.type('Typed with the keyboard')
+  await page.keyboard.press('Tab')
+  assert.equal(await focusedLabel(), 'Post')
+  await page.keyboard.press('Enter')
+  await page.getByText('Typed with the keyboard').waitFor()
+  await page.screenshot({ path: join(artifacts, 'wall-fan.png'), fullPage: true })
+  assert.deepEqual(consoleErrors(log), [])
+  assert.deepEqual(log.errors, [])
+  await context.close()
+
+  // In French, dark, on a phone: the same wall.
+  const phone = await visitor(browser, 'wall-fr', { viewport: { width: 390, height: 844 }, isMobile: true, hasTouch: true, bypassCSP: true })
+  await phone.page.goto(`${site.url}/page?campaign=wall&plain=1&wall=1&lang=fr&theme=dark`)
+  await phone.page.getByRole('button', { name: /^J'aime \d+$/ }).waitFor()
+  await phone.page.getByText('Love the <b>colours</b>').waitFor()
+  await phone.page.getByRole('heading', { name: 'Commentaires' }).waitFor()
+  assert.deepEqual(await seriousViolations(phone.page), [], 'the wall in French, dark, 390 px')
+  await phone.page.screenshot({ path: join(artifacts, 'wall-fr-dark-phone.png'), fullPage: true })
+  assert.deepEqual(consoleErrors(phone.log), [])
+  await phone.context.close()
 })

@@ -23,8 +23,8 @@
 
   const lang = (data.lang || document.documentElement.lang || navigator.language || 'en').slice(0, 2).toLowerCase()
   const T = lang === 'fr'
-    ? { fan: 'Devenir fan', fans: 'fans', name: 'Votre nom', email: 'E-mail (facultatif)', join: 'Rejoindre', joined: 'Vous êtes fan !', invited: ' vous invite', link: 'Votre lien à partager', share: 'Partager', on: 'Partager sur ', copy: 'Copier le lien', copied: 'Lien copié', qr: 'Code QR', more: 'Partager…', failed: 'Échec, réessayez.' }
-    : { fan: 'Become a fan', fans: 'fans', name: 'Your name', email: 'E-mail (optional)', join: 'Join', joined: 'You are a fan!', invited: ' invited you', link: 'Your link to share', share: 'Share', on: 'Share on ', copy: 'Copy link', copied: 'Link copied', qr: 'QR code', more: 'Share…', failed: 'That did not work, try again.' }
+    ? { fan: 'Devenir fan', fans: 'fans', name: 'Votre nom', email: 'E-mail (facultatif)', join: 'Rejoindre', joined: 'Vous êtes fan !', invited: ' vous invite', link: 'Votre lien à partager', share: 'Partager', on: 'Partager sur ', copy: 'Copier le lien', copied: 'Lien copié', qr: 'Code QR', more: 'Partager…', others: 'Autres réseaux', failed: 'Échec, réessayez.' }
+    : { fan: 'Become a fan', fans: 'fans', name: 'Your name', email: 'E-mail (optional)', join: 'Join', joined: 'You are a fan!', invited: ' invited you', link: 'Your link to share', share: 'Share', on: 'Share on ', copy: 'Copy link', copied: 'Link copied', qr: 'QR code', more: 'Share…', others: 'More networks', failed: 'That did not work, try again.' }
 
   // name, brand colour, monogram: icons are drawn here, not fetched.
   const NETWORKS = {
@@ -34,6 +34,9 @@
     threads: ['Threads', '000', 'Th'], mastodon: ['Mastodon', '563acc', 'M'], hackernews: ['Hacker News', 'c94d00', 'Y'],
     xing: ['XING', '026466', 'Xi'], vk: ['VK', '0763d8', 'vk'], tumblr: ['Tumblr', '36465d', 't']
   }
+  // Networks shown before "More"; the messengers people share with from a phone.
+  const TOP = 4
+  const MOBILE = ['whatsapp', 'telegram']
   const icon = (colour, glyph) => '<svg viewBox="0 0 24 24" aria-hidden="true"><rect width="24" height="24" rx="6" fill="#' + colour +
     '"/><text x="12" y="16.5" text-anchor="middle" fill="#fff" font-size="' + (glyph.length > 1 ? 11 : 14) + '" font-weight="700" font-family="Arial,sans-serif">' + glyph + '</text></svg>'
 
@@ -62,15 +65,35 @@
     return body
   })
 
+  // Joins (from the fan button, or in one step from a part), then draws every placeholder again.
+  const join = (name, email) => call('/fans', {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ name, email: email || undefined, ref: saved.ref, channel: saved.channel || undefined, referrer: saved.referrer || document.referrer || undefined })
+  }).then(joined => {
+    write(saved = { member: { token: joined.member.token, ref_code: joined.member.ref_code, links: joined.links, share_urls: joined.share_urls } })
+    // The join stands even if the fresh count cannot be read: the bar shows all the same.
+    return call('').then(c => { campaign = c }, () => {})
+  }).then(render)
+
   const mounts = new Set()
   const shadowOf = host => host.shadowRoot || host.attachShadow({ mode: 'open' })
+  // The progress view and the wall are scripts of their own, fetched only where a page has
+  // their placeholder; it hands back its mount function with a `fanfare:part` event.
+  const PARTS = ['progress', 'wall']
+  const parts = {}
+  const helpers = { el, call, CSS, lang, join, member: () => saved.member }
+  document.addEventListener('fanfare:part', e => {
+    if (PARTS.includes(e.detail.name) && !parts[e.detail.name]) { parts[e.detail.name] = e.detail.mount; if (campaign) render() }
+  })
 
   function render () {
     for (const host of mounts) {
       if (!host.dataset.theme && data.theme) host.dataset.theme = data.theme
       const root = shadowOf(host)
-      root.replaceChildren(el('style', { textContent: CSS }),
-        host.dataset.fanfare === 'fan-button' ? fanButton() : shareBar())
+      const kind = host.dataset.fanfare
+      if (PARTS.includes(kind)) parts[kind] && parts[kind](helpers, root)
+      else root.replaceChildren(el('style', { textContent: CSS }), kind === 'fan-button' ? fanButton() : shareBar())
     }
   }
 
@@ -104,15 +127,7 @@
     form.onsubmit = e => {
       e.preventDefault()
       status.textContent = ''
-      call('/fans', {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ name: name.value, email: email.value || undefined, ref: saved.ref, channel: saved.channel || undefined, referrer: saved.referrer || document.referrer || undefined })
-      }).then(joined => {
-        write(saved = { member: { token: joined.member.token, ref_code: joined.member.ref_code, links: joined.links, share_urls: joined.share_urls } })
-        // The join stands even if the fresh count cannot be read: the bar shows all the same.
-        return call('').then(c => { campaign = c }, () => {})
-      }).then(render, err => { status.textContent = T.failed + ' ' + err.message })
+      join(name.value, email.value).catch(err => { status.textContent = T.failed + ' ' + err.message })
     }
     // Who brought this visitor, named as the leaderboard names them (the server decides).
     const invited = campaign.invited_by ? el('p', { textContent: campaign.invited_by + T.invited }) : ''
@@ -126,16 +141,25 @@
     const status = el('p', { role: 'status' })
     const bar = el('div', { role: 'group', ariaLabel: T.share })
     const recorded = ch => fetch(shares[ch], { mode: 'no-cors', keepalive: true }).catch(() => {})
-    let qr
-    for (const ch of campaign.channels) {
+    // The campaign's first networks in sight, the others behind "More"; on a phone, the
+    // messengers people share with there come first, and the native share sheet leads.
+    const mobile = matchMedia('(pointer: coarse)').matches
+    const rank = ch => { const i = MOBILE.indexOf(ch); return mobile && i >= 0 ? i : MOBILE.length }
+    const nets = campaign.channels.filter(ch => NETWORKS[ch] && shares[ch]).sort((a, b) => rank(a) - rank(b))
+    const rest = el('div', { id: 'ff-more', hidden: true })
+    const link = (ch, i) => {
       const net = NETWORKS[ch]
-      if (net && shares[ch]) {
-        // The name read aloud ("Share on X") starts hidden and ends with the visible text.
-        const a = el('a', { href: shares[ch], target: '_blank', rel: 'noopener' })
-        a.innerHTML = icon(net[1], net[2])
-        a.append(el('span', { className: 'v' }, T.on), net[0])
-        bar.append(a)
-      } else if (ch === 'copy' && links.copy) {
+      // The name read aloud ("Share on X") starts hidden and ends with the visible text.
+      const a = el('a', { href: shares[ch], target: '_blank', rel: 'noopener' })
+      a.innerHTML = icon(net[1], net[2])
+      a.append(el('span', { className: 'v' }, T.on), net[0])
+      ;(i < TOP ? bar : rest).append(a)
+    }
+    nets.forEach(link)
+    let qr
+    const order = mobile ? ['native', ...campaign.channels.filter(ch => ch !== 'native')] : campaign.channels
+    for (const ch of order) {
+      if (ch === 'copy' && links.copy) {
         bar.append(el('button', {
           type: 'button',
           onclick: () => {
@@ -162,7 +186,12 @@
         bar.append(toggle)
       }
     }
-    return el('section', {}, bar, status, qr || '')
+    if (rest.childElementCount) {
+      const more = el('button', { type: 'button', ariaExpanded: 'false', onclick: () => { rest.hidden = !rest.hidden; more.ariaExpanded = String(!rest.hidden) } }, T.others)
+      more.setAttribute('aria-controls', 'ff-more')
+      bar.append(more)
+    }
+    return el('section', {}, bar, rest, status, qr || '')
   }
 
   function start () {
@@ -172,7 +201,13 @@
     call(saved.ref && !saved.member ? '?ref=' + encodeURIComponent(saved.ref) : '').then(c => {
       campaign = c
       beacon()
-      hosts.forEach(h => /^(fan-button|share-bar)$/.test(h.dataset.fanfare) && mounts.add(h))
+      const wanted = new Set()
+      hosts.forEach(h => {
+        const kind = h.dataset.fanfare
+        if (kind === 'fan-button' || kind === 'share-bar' || PARTS.includes(kind)) mounts.add(h)
+        if (PARTS.includes(kind)) wanted.add(kind)
+      })
+      wanted.forEach(kind => document.head.append(el('script', { src: base + '/w/' + kind + '.js', async: true })))
       render()
     }, err => warn('campaign "' + slug + '" is not available (' + err.message + ')'))
   }

@@ -1,10 +1,13 @@
 //! The hosted campaign page (`/c/{slug}`): the message, the fan count, the share links and the
 //! leaderboard, readable without any script, with the Open Graph and X card tags that make its
-//! previews; the widget (the same one other sites embed) then adds the fan button and the
-//! personal share bar.
+//! previews; the widget (the same one other sites embed) then adds the fan button, the personal
+//! share bar, the fan's progress and the wall. Its generated share card (`/c/{slug}/card.png`,
+//! drawn by `card`) is served here too.
+
+use std::sync::Arc;
 
 use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{Html, IntoResponse, Response};
 use fanfare_core::campaign::Campaign;
 use fanfare_core::link::Channel;
@@ -12,9 +15,10 @@ use maud::{DOCTYPE, Markup, PreEscaped, html};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
+use crate::card::{CardContent, DEFAULT_BRAND_COLOUR, DrawnCard};
 use crate::context::{anonymous_link, visiting};
 use crate::engagement::{CreationView, Standing, recent_creations, top_ambassadors};
-use crate::error::{ApiError, ApiResult};
+use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::ApiPath;
 use crate::html::notice_page;
 use crate::state::AppState;
@@ -22,7 +26,9 @@ use crate::urls::{LinkRoute, link_urls};
 use crate::visitor::Client;
 
 pub fn routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(campaign_page))
+    OpenApiRouter::new()
+        .routes(routes!(campaign_page))
+        .routes(routes!(share_card))
 }
 
 /// Labels of the hosted page; the widget carries its own.
@@ -145,6 +151,84 @@ pub async fn campaign_page(
         .into_response())
 }
 
+/// The campaign's share card, drawn from its title and fan count.
+#[utoipa::path(get, path = "/c/{slug}/card.png", tag = "public",
+    params(("slug" = String, Path, description = "The campaign's slug")),
+    responses(
+        (status = 200, description = "A 1200×630 PNG: the title and fan count on the brand colour", content_type = "image/png"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+        (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 429, description = "Too many requests; see Retry-After", body = ErrorBody),
+    ))]
+async fn share_card(
+    State(state): State<AppState>,
+    client: Client,
+    headers: HeaderMap,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Response> {
+    let (campaign, _) = visiting(&state, &slug, &client).await?;
+    let card = card_of(&state, &campaign).await?;
+    let common = [
+        (header::ETAG, card.etag.clone()),
+        // Networks fetch it once per share; an edited title shows within ten minutes.
+        (
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("public, max-age=600"),
+        ),
+        (
+            header::HeaderName::from_static("cross-origin-resource-policy"),
+            HeaderValue::from_static("cross-origin"),
+        ),
+        (
+            header::X_CONTENT_TYPE_OPTIONS,
+            HeaderValue::from_static("nosniff"),
+        ),
+    ];
+    let revalidated = headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .any(|tag| tag.trim().trim_start_matches("W/") == card.etag.to_str().unwrap_or(""));
+    if revalidated {
+        return Ok((StatusCode::NOT_MODIFIED, common).into_response());
+    }
+    Ok((
+        common,
+        [(header::CONTENT_TYPE, HeaderValue::from_static("image/png"))],
+        card.png.clone(),
+    )
+        .into_response())
+}
+
+async fn card_of(state: &AppState, campaign: &Campaign) -> ApiResult<Arc<DrawnCard>> {
+    let settings = &campaign.settings;
+    let title = settings
+        .title
+        .clone()
+        .unwrap_or_else(|| campaign.slug.as_str().to_owned());
+    let host = settings.landing_url.host();
+    let site = host.trim_start_matches("www.").to_owned();
+    if let Some(kept) = state.cards.fresh(campaign.id, &title, &site) {
+        return Ok(kept);
+    }
+    let content = CardContent {
+        title,
+        fans: state.store.count_fans(campaign.id).await?,
+        site,
+        background: DEFAULT_BRAND_COLOUR,
+    };
+    // Tens of milliseconds of drawing and compressing: off the async runtime's threads.
+    let drawn = tokio::task::spawn_blocking(move || DrawnCard::draw(content))
+        .await
+        .map_err(|e| ApiError::Internal(format!("share card: {e}")))?
+        .map_err(|e| ApiError::Internal(format!("share card: {e}")))?;
+    let drawn = Arc::new(drawn);
+    state.cards.keep(campaign.id, drawn.clone());
+    Ok(drawn)
+}
+
 /// The generated share card of a campaign (`/c/{slug}/card.png`).
 pub(crate) fn card_url(base_url: &url::Url, campaign: &Campaign) -> String {
     format!(
@@ -245,6 +329,9 @@ fn render_page(content: &PageContent<'_>) -> Markup {
                             }
                         }
                     }
+                    // The fan's progress and the wall, drawn by the widget (nothing without it).
+                    div data-fanfare="progress" {}
+                    div data-fanfare="wall" {}
                     h2 { (labels.ambassadors) }
                     @if content.ambassadors.is_empty() {
                         p { (labels.no_ambassadors) }

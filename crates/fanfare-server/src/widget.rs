@@ -1,8 +1,11 @@
 //! What a visitor's browser loads from other sites: the embeddable widget (`/w/fanfare.js`) and
 //! the CORS rules of the public API that the widget calls from them.
 //!
-//! The widget is one hand-written script embedded in the binary; it is served compressed when
-//! the browser accepts it, with an ETag so that a revalidation costs a 304. The hosted campaign
+//! The widget is hand-written scripts embedded in the binary: `fanfare.js`, which every page
+//! embeds, and the parts it fetches only where a page has their placeholder (`progress.js`,
+//! `wall.js`).
+//! Each is served compressed when the browser accepts it, with an ETag so that a revalidation
+//! costs a 304. The hosted campaign
 //! page that loads it on Fanfare's own origin is `public_page`.
 
 use std::io::Write;
@@ -20,15 +23,31 @@ use crate::context::{find, parse_slug_path};
 use crate::error::ApiError;
 use crate::state::AppState;
 
-/// The widget's source, as written (it needs no build step).
-const WIDGET_JS: &str = include_str!("../../../web/widget/fanfare.js");
+/// A script of the widget, as written (it needs no build step), hashed and compressed once per
+/// process, on first request.
+struct Script {
+    source: &'static str,
+    asset: OnceLock<WidgetAsset>,
+}
+
+/// The fan button and the share bar: what every page embeds.
+static FANFARE_JS: Script = Script::new(include_str!("../../../web/widget/fanfare.js"));
+
+/// The fan's progress view, fetched by `fanfare.js` only where a page has its placeholder.
+static PROGRESS_JS: Script = Script::new(include_str!("../../../web/widget/progress.js"));
+
+/// The wall (reactions, comments, creations), fetched only where a page has its placeholder.
+static WALL_JS: Script = Script::new(include_str!("../../../web/widget/wall.js"));
 
 /// The widget is not versioned in its URL (sites embed it once), so browsers keep it only a
 /// short while and then revalidate with the ETag.
 const WIDGET_CACHE_CONTROL: &str = "public, max-age=600, stale-while-revalidate=86400";
 
 pub fn public_routes() -> OpenApiRouter<AppState> {
-    OpenApiRouter::new().routes(routes!(widget_script))
+    OpenApiRouter::new()
+        .routes(routes!(widget_script))
+        .routes(routes!(progress_script))
+        .routes(routes!(wall_script))
 }
 
 struct WidgetAsset {
@@ -36,24 +55,32 @@ struct WidgetAsset {
     gzipped: Vec<u8>,
 }
 
-/// Hashed and compressed once per process, on first request.
-fn widget_asset() -> &'static WidgetAsset {
-    static ASSET: OnceLock<WidgetAsset> = OnceLock::new();
-    ASSET.get_or_init(|| {
-        let digest = Sha256::digest(WIDGET_JS.as_bytes());
-        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
-        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        // Writing to a Vec cannot fail; should it ever, the plain script is served instead.
-        let gzipped = encoder
-            .write_all(WIDGET_JS.as_bytes())
-            .and_then(|()| encoder.finish())
-            .unwrap_or_default();
-        WidgetAsset {
-            etag: HeaderValue::from_str(&format!("\"{tag}\""))
-                .unwrap_or_else(|_| HeaderValue::from_static("\"widget\"")),
-            gzipped,
+impl Script {
+    const fn new(source: &'static str) -> Self {
+        Self {
+            source,
+            asset: OnceLock::new(),
         }
-    })
+    }
+
+    fn asset(&self) -> &WidgetAsset {
+        self.asset.get_or_init(|| {
+            let digest = Sha256::digest(self.source.as_bytes());
+            let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
+            let mut encoder =
+                flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+            // Writing to a Vec cannot fail; should it ever, the plain script is served instead.
+            let gzipped = encoder
+                .write_all(self.source.as_bytes())
+                .and_then(|()| encoder.finish())
+                .unwrap_or_default();
+            WidgetAsset {
+                etag: HeaderValue::from_str(&format!("\"{tag}\""))
+                    .unwrap_or_else(|_| HeaderValue::from_static("\"widget\"")),
+                gzipped,
+            }
+        })
+    }
 }
 
 fn accepts_gzip(headers: &HeaderMap) -> bool {
@@ -73,14 +100,44 @@ fn accepts_gzip(headers: &HeaderMap) -> bool {
 /// The embeddable widget: the fan button and the share bar.
 #[utoipa::path(get, path = "/w/fanfare.js", tag = "public",
     description = "Embed with `<script src=\".../w/fanfare.js\" data-campaign=\"SLUG\" async></script>` \
-        and placeholders `<div data-fanfare=\"fan-button\">` / `<div data-fanfare=\"share-bar\">`. \
+        and placeholders `<div data-fanfare=\"fan-button\">` / `<div data-fanfare=\"share-bar\">` / \
+        `<div data-fanfare=\"progress\">` / `<div data-fanfare=\"wall\">` (the fan's progress, the \
+        wall of reactions, comments and creations; their scripts are fetched only then). \
         Optional attributes: `data-lang` (en, fr), `data-theme` (light, dark).",
     responses(
         (status = 200, description = "The script (gzipped when accepted)", content_type = "text/javascript"),
         (status = 304, description = "Not modified (If-None-Match)"),
     ))]
 async fn widget_script(headers: HeaderMap) -> Response {
-    let asset = widget_asset();
+    serve(&FANFARE_JS, &headers)
+}
+
+/// The widget's progress view: friends brought, reach, rank, level, clicks, the next reward.
+#[utoipa::path(get, path = "/w/progress.js", tag = "public",
+    description = "Loaded by `/w/fanfare.js` on pages with a `<div data-fanfare=\"progress\">` placeholder; \
+        not meant to be embedded on its own.",
+    responses(
+        (status = 200, description = "The script (gzipped when accepted)", content_type = "text/javascript"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
+async fn progress_script(headers: HeaderMap) -> Response {
+    serve(&PROGRESS_JS, &headers)
+}
+
+/// The widget's wall: reactions, comments and creations, with a one-step join.
+#[utoipa::path(get, path = "/w/wall.js", tag = "public",
+    description = "Loaded by `/w/fanfare.js` on pages with a `<div data-fanfare=\"wall\">` placeholder; \
+        not meant to be embedded on its own.",
+    responses(
+        (status = 200, description = "The script (gzipped when accepted)", content_type = "text/javascript"),
+        (status = 304, description = "Not modified (If-None-Match)"),
+    ))]
+async fn wall_script(headers: HeaderMap) -> Response {
+    serve(&WALL_JS, &headers)
+}
+
+fn serve(script: &'static Script, headers: &HeaderMap) -> Response {
+    let asset = script.asset();
     let common = [
         (header::ETAG, asset.etag.clone()),
         (
@@ -114,7 +171,7 @@ async fn widget_script(headers: HeaderMap) -> Response {
         header::CONTENT_TYPE,
         HeaderValue::from_static("text/javascript; charset=utf-8"),
     );
-    if accepts_gzip(&headers) && !asset.gzipped.is_empty() {
+    if accepts_gzip(headers) && !asset.gzipped.is_empty() {
         (
             common,
             [
@@ -125,7 +182,7 @@ async fn widget_script(headers: HeaderMap) -> Response {
         )
             .into_response()
     } else {
-        (common, [javascript], WIDGET_JS).into_response()
+        (common, [javascript], script.source).into_response()
     }
 }
 
