@@ -89,6 +89,7 @@ async fn load(args: &ReportArgs) -> anyhow::Result<()> {
         landing_url: "https://www.example.com/",
         allowed_domains: None,
         image_url: None,
+        brand_color: None,
         hashtags: &hashtags,
         channels: None,
     })

@@ -152,6 +152,39 @@ impl fmt::Display for WebUrl {
     }
 }
 
+/// A campaign's brand colour, `#rrggbb`: the background of its generated share card.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct BrandColor([u8; 3]);
+
+impl BrandColor {
+    pub fn parse(field: &str, value: &str) -> Result<Self, ValidationError> {
+        let hex = value
+            .strip_prefix('#')
+            .filter(|hex| hex.len() == 6 && hex.bytes().all(|b| b.is_ascii_hexdigit()));
+        let Some(hex) = hex else {
+            return Err(ValidationError::new(
+                field,
+                ErrorCode::InvalidColor,
+                format!("{field} must be a colour written #rrggbb, like #b0124f; got {value:?}"),
+            ));
+        };
+        // Six ASCII hex digits: every pair parses.
+        let channel = |at: usize| u8::from_str_radix(&hex[at..at + 2], 16).unwrap_or_default();
+        Ok(Self([channel(0), channel(2), channel(4)]))
+    }
+
+    pub fn rgb(self) -> [u8; 3] {
+        self.0
+    }
+}
+
+impl fmt::Display for BrandColor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let [r, g, b] = self.0;
+        write!(f, "#{r:02x}{g:02x}{b:02x}")
+    }
+}
+
 /// A host name (or IP address) a campaign's links may point to. `example.com` also covers its
 /// subdomains (`www.example.com`, `shop.example.com`), which is what a marketer means by "my site".
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
@@ -244,6 +277,8 @@ pub struct CampaignSettings {
     pub landing_url: WebUrl,
     pub allowed_domains: Vec<Domain>,
     pub image_url: Option<WebUrl>,
+    /// The share card's background; Fanfare's own colour when unset.
+    pub brand_color: Option<BrandColor>,
     pub hashtags: Vec<Hashtag>,
     /// The ways of sharing its share bars offer, in the order given.
     pub channels: Vec<Channel>,
@@ -259,6 +294,7 @@ pub struct RawCampaignSettings<'a> {
     /// `None` means "the landing URL's host".
     pub allowed_domains: Option<&'a [String]>,
     pub image_url: Option<&'a str>,
+    pub brand_color: Option<&'a str>,
     pub hashtags: &'a [String],
     /// `None` means every channel.
     pub channels: Option<&'a [String]>,
@@ -279,6 +315,10 @@ impl CampaignSettings {
         let image_url = raw
             .image_url
             .map(|u| WebUrl::parse("image_url", u))
+            .transpose()?;
+        let brand_color = raw
+            .brand_color
+            .map(|c| BrandColor::parse("brand_color", c))
             .transpose()?;
         let allowed_domains = match raw.allowed_domains {
             None => vec![Domain::parse("landing_url", &landing_url.host())?],
@@ -355,6 +395,7 @@ impl CampaignSettings {
             landing_url,
             allowed_domains,
             image_url,
+            brand_color,
             hashtags,
             channels,
         })
@@ -431,6 +472,39 @@ mod tests {
             landing_url,
             ..Default::default()
         }
+    }
+
+    #[test]
+    fn brand_colours_are_six_hex_digits() {
+        let colour = BrandColor::parse("brand_color", "#B0124f").unwrap();
+        assert_eq!(colour.rgb(), [0xb0, 0x12, 0x4f]);
+        assert_eq!(colour.to_string(), "#b0124f");
+        for bad in [
+            "",
+            "#",
+            "b0124f",
+            "#b0124",
+            "#b0124f0",
+            "#g0124f",
+            "red",
+            "#ｂ0124f",
+            "#b0124f\n",
+        ] {
+            assert_eq!(
+                BrandColor::parse("brand_color", bad).unwrap_err().code,
+                ErrorCode::InvalidColor,
+                "{bad:?}"
+            );
+        }
+        let mut with_colour = raw("https://example.com/");
+        with_colour.brand_color = Some("#00ff00");
+        assert_eq!(
+            CampaignSettings::parse(with_colour)
+                .unwrap()
+                .brand_color
+                .map(BrandColor::rgb),
+            Some([0, 255, 0])
+        );
     }
 
     #[test]

@@ -70,6 +70,7 @@ error_codes! {
     InvalidKind = "invalid_kind", 422, "the campaign kind is brand, message or product";
     InvalidUrl = "invalid_url", 422, "the value must be an absolute http(s) URL";
     InvalidDomain = "invalid_domain", 422, "the value must be a domain name";
+    InvalidColor = "invalid_color", 422, "a colour is written #rrggbb, like #b0124f";
     InvalidHashtag = "invalid_hashtag", 422, "a hashtag is letters, digits and underscores";
     InvalidChannel = "invalid_channel", 422, "the channel is not one Fanfare knows";
     InvalidEmail = "invalid_email", 422, "the e-mail address is not valid or not deliverable";

@@ -71,6 +71,9 @@ pub struct CreateCampaign {
         pattern = "^[Hh][Tt][Tt][Pp][Ss]?://"
     )]
     pub image_url: Option<String>,
+    /// The background of the generated share card (`/c/{slug}/card.png`), `#rrggbb`.
+    #[schema(example = "#b0124f", pattern = "^#[0-9A-Fa-f]{6}$")]
+    pub brand_color: Option<String>,
     /// Without `#`; letters, digits and underscores.
     #[serde(default)]
     pub hashtags: Vec<String>,
@@ -103,6 +106,9 @@ pub struct UpdateCampaign {
     #[schema(value_type = Option<String>)]
     pub image_url: Option<Option<String>>,
     #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, pattern = "^#[0-9A-Fa-f]{6}$")]
+    pub brand_color: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<Vec<String>>)]
     pub hashtags: Option<Option<Vec<String>>>,
     /// `null` goes back to every channel.
@@ -128,6 +134,8 @@ pub struct CampaignView {
     pub landing_url: String,
     pub allowed_domains: Vec<String>,
     pub image_url: Option<String>,
+    /// `#rrggbb`, or `null` for Fanfare's own colour.
+    pub brand_color: Option<String>,
     pub hashtags: Vec<String>,
     pub channels: Vec<Channel>,
     pub created_at: DateTime<Utc>,
@@ -146,6 +154,7 @@ impl From<Campaign> for CampaignView {
             description: s.description,
             landing_url: s.landing_url.to_string(),
             image_url: s.image_url.map(|u| u.to_string()),
+            brand_color: s.brand_color.map(|c| c.to_string()),
             channels: s.channels,
             created_at: campaign.created_at,
             updated_at: campaign.updated_at,
@@ -212,6 +221,7 @@ async fn create_campaign(
         landing_url: &body.landing_url,
         allowed_domains: body.allowed_domains.as_deref(),
         image_url: body.image_url.as_deref(),
+        brand_color: body.brand_color.as_deref(),
         hashtags: &body.hashtags,
         channels: body.channels.as_deref(),
     })?;
@@ -312,6 +322,9 @@ async fn update_campaign(
     let image_url = changes
         .image_url
         .unwrap_or_else(|| current.image_url.map(|u| u.to_string()));
+    let brand_color = changes
+        .brand_color
+        .unwrap_or_else(|| current.brand_color.map(|c| c.to_string()));
     let hashtags = changes
         .hashtags
         .unwrap_or(Some(current_hashtags))
@@ -323,6 +336,7 @@ async fn update_campaign(
         landing_url: &landing_url,
         allowed_domains: allowed_domains.as_deref(),
         image_url: image_url.as_deref(),
+        brand_color: brand_color.as_deref(),
         hashtags: &hashtags,
         channels: channels.as_deref(),
     })?;

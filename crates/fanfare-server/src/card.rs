@@ -19,11 +19,11 @@ pub const CARD_HEIGHT: u32 = 630;
 /// DejaVu Sans Bold: wide coverage (Latin, Greek, Cyrillic, …) for names and titles.
 const FONT: &[u8] = include_bytes!("../data/fonts/DejaVuSans-Bold.ttf");
 
-/// Fanfare's accent, the card's background until a campaign sets its own colour.
+/// Fanfare's accent, the card's background when a campaign has no `brand_color`.
 pub const DEFAULT_BRAND_COLOUR: [u8; 3] = [0xb0, 0x12, 0x4f];
 
-/// A card is drawn again at most this often for the same title and colour: its fan count may
-/// lag by this much, and a burst of preview fetches costs one drawing.
+/// A card is drawn again at most this often for the same title, site and colour: its fan count
+/// may lag by this much, and a burst of preview fetches costs one drawing.
 const REDRAW_AFTER: Duration = Duration::from_secs(600);
 
 /// Campaigns whose last card is kept in memory.
@@ -75,12 +75,19 @@ impl Default for Cards {
 }
 
 impl Cards {
-    /// The campaign's card if it was drawn less than [`REDRAW_AFTER`] ago with this title and
-    /// site (its fan count may lag by that much).
-    pub fn fresh(&self, campaign_id: i64, title: &str, site: &str) -> Option<Arc<DrawnCard>> {
+    /// The campaign's card if it was drawn less than [`REDRAW_AFTER`] ago with this title, site
+    /// and colour (its fan count may lag by that much; an edit shows at once).
+    pub fn fresh(
+        &self,
+        campaign_id: i64,
+        title: &str,
+        site: &str,
+        background: [u8; 3],
+    ) -> Option<Arc<DrawnCard>> {
         self.0.get(&campaign_id).filter(|kept| {
             kept.content.title == title
                 && kept.content.site == site
+                && kept.content.background == background
                 && kept.drawn_at.elapsed() < REDRAW_AFTER
         })
     }

@@ -210,14 +210,17 @@ async fn card_of(state: &AppState, campaign: &Campaign) -> ApiResult<Arc<DrawnCa
         .unwrap_or_else(|| campaign.slug.as_str().to_owned());
     let host = settings.landing_url.host();
     let site = host.trim_start_matches("www.").to_owned();
-    if let Some(kept) = state.cards.fresh(campaign.id, &title, &site) {
+    let background = settings
+        .brand_color
+        .map_or(DEFAULT_BRAND_COLOUR, |colour| colour.rgb());
+    if let Some(kept) = state.cards.fresh(campaign.id, &title, &site, background) {
         return Ok(kept);
     }
     let content = CardContent {
         title,
         fans: state.store.count_fans(campaign.id).await?,
         site,
-        background: DEFAULT_BRAND_COLOUR,
+        background,
     };
     // Tens of milliseconds of drawing and compressing: off the async runtime's threads.
     let drawn = tokio::task::spawn_blocking(move || DrawnCard::draw(content))

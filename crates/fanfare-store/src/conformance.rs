@@ -99,6 +99,7 @@ fn full_settings() -> CampaignSettings {
         landing_url: "https://www.example.com/launch?x=1&y=%20#top",
         allowed_domains: Some(&domains),
         image_url: Some("https://cdn.elsewhere.example/og.png"),
+        brand_color: Some("#0A66C2"),
         hashtags: &tags,
         channels: Some(&channels),
     })

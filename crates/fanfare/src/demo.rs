@@ -57,6 +57,8 @@ pub async fn prepare(args: &DemoArgs, base_url: &str) -> anyhow::Result<(DynStor
         landing_url: &landing,
         allowed_domains: None,
         image_url: None,
+        // The demo's card shows a brand colour of its own.
+        brand_color: Some("#0b6e4f"),
         hashtags: &hashtags,
         channels: None,
     })

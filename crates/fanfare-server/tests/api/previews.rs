@@ -227,6 +227,61 @@ async fn the_generated_card_is_a_1200_by_630_png_and_the_pages_image(app: &mut T
         .unwrap();
     assert_eq!(other.status(), StatusCode::OK);
 
+    // The campaign's brand colour is the card's background, redrawn at once when it changes.
+    let corner = |png: &[u8]| {
+        let mut reader = png::Decoder::new(png).read_info().unwrap();
+        let mut pixels = vec![0; reader.output_buffer_size()];
+        reader.next_frame(&mut pixels).unwrap();
+        [pixels[0], pixels[1], pixels[2]]
+    };
+    assert_eq!(
+        corner(&bytes),
+        [0xb0, 0x12, 0x4f],
+        "Fanfare's colour by default"
+    );
+    let patched = app
+        .admin(reqwest::Method::PATCH, "/api/v1/campaigns/card")
+        .json(&json!({"brand_color": "#0A66C2"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(patched.status(), StatusCode::OK);
+    assert_eq!(
+        patched.json::<Value>().await.unwrap()["brand_color"],
+        "#0a66c2"
+    );
+    let blue = get(&app.url("/c/card/card.png"), HUMAN).await;
+    assert_ne!(blue.headers()["etag"], "");
+    assert_eq!(corner(&blue.bytes().await.unwrap()), [0x0a, 0x66, 0xc2]);
+    for bad in ["blue", "#0A66C", "#0A66C2FF", "0A66C2", "#0A66CG", ""] {
+        let refused = app
+            .admin(reqwest::Method::PATCH, "/api/v1/campaigns/card")
+            .json(&json!({"brand_color": bad}))
+            .send()
+            .await
+            .unwrap();
+        crate::helpers::expect_error(refused, StatusCode::UNPROCESSABLE_ENTITY, "invalid_color")
+            .await;
+    }
+    // Refused changes change nothing; null goes back to Fanfare's colour.
+    let view = app
+        .get_json(
+            app.admin(reqwest::Method::GET, "/api/v1/campaigns/card"),
+            StatusCode::OK,
+        )
+        .await;
+    assert_eq!(view["brand_color"], "#0a66c2");
+    let cleared = app
+        .admin(reqwest::Method::PATCH, "/api/v1/campaigns/card")
+        .json(&json!({"brand_color": null}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        cleared.json::<Value>().await.unwrap()["brand_color"],
+        Value::Null
+    );
+
     // The hosted page uses it as its image; an unknown campaign has no card.
     let page = get(&app.url("/c/card"), HUMAN).await.text().await.unwrap();
     assert_eq!(meta(&page, "og:image"), Some(app.url("/c/card/card.png")));

@@ -15,8 +15,8 @@ macro_rules! campaign_queries {
             let at = now();
             let row: StoredCampaign = sqlx::query_as(&format!(
                 "INSERT INTO campaigns (slug, kind, title, description, landing_url, allowed_domains, \
-                 image_url, hashtags, channels, created_at, updated_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) RETURNING {CAMPAIGN_COLUMNS}"
+                 image_url, hashtags, channels, created_at, updated_at, brand_color) \
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10, $11) RETURNING {CAMPAIGN_COLUMNS}"
             ))
             .bind(slug.as_str())
             .bind(settings.kind.as_str())
@@ -28,6 +28,7 @@ macro_rules! campaign_queries {
             .bind(Json(settings.hashtag_strings()))
             .bind(Json(settings.channel_strings()))
             .bind(at)
+            .bind(settings.brand_color.map(|c| c.to_string()))
             .fetch_one(&store.pool)
             .await
             .map_err(|e| map_sqlx_error(e, "slug"))?;
@@ -66,8 +67,8 @@ macro_rules! campaign_queries {
         ) -> Result<Option<Campaign>, StoreError> {
             let row: Option<StoredCampaign> = sqlx::query_as(&format!(
                 "UPDATE campaigns SET kind = $1, title = $2, description = $3, landing_url = $4, \
-                 allowed_domains = $5, image_url = $6, hashtags = $7, channels = $8, updated_at = $9 \
-                 WHERE slug = $10 RETURNING {CAMPAIGN_COLUMNS}"
+                 allowed_domains = $5, image_url = $6, hashtags = $7, channels = $8, updated_at = $9, \
+                 brand_color = $11 WHERE slug = $10 RETURNING {CAMPAIGN_COLUMNS}"
             ))
             .bind(settings.kind.as_str())
             .bind(settings.title.as_deref())
@@ -79,6 +80,7 @@ macro_rules! campaign_queries {
             .bind(Json(settings.channel_strings()))
             .bind(now())
             .bind(slug.as_str())
+            .bind(settings.brand_color.map(|c| c.to_string()))
             .fetch_optional(&store.pool)
             .await
             .map_err(db_error)?;

@@ -26,7 +26,7 @@ pub const LINK_SELECT: &str = "SELECT l.id, l.key, f.ref_code AS fan_ref_code, l
 
 /// The columns [`StoredCampaign`](super::rows::StoredCampaign) reads, for `SELECT` and `RETURNING`.
 pub const CAMPAIGN_COLUMNS: &str = "id, slug, kind, title, description, landing_url, \
-     allowed_domains, image_url, hashtags, channels, created_at, updated_at";
+     allowed_domains, image_url, brand_color, hashtags, channels, created_at, updated_at";
 
 /// The columns [`StoredApiKey`](super::rows::StoredApiKey) reads.
 pub const API_KEY_COLUMNS: &str = "id, name, prefix, created_at, revoked_at";

@@ -70,6 +70,7 @@ pub struct StoredCampaign {
     #[sqlx(json)]
     pub allowed_domains: Vec<String>,
     pub image_url: Option<String>,
+    pub brand_color: Option<String>,
     #[sqlx(json)]
     pub hashtags: Vec<String>,
     #[sqlx(json)]
@@ -91,6 +92,7 @@ impl StoredCampaign {
             landing_url: &self.landing_url,
             allowed_domains: Some(&self.allowed_domains),
             image_url: self.image_url.as_deref(),
+            brand_color: self.brand_color.as_deref(),
             hashtags: &self.hashtags,
             channels: Some(&self.channels),
         })
