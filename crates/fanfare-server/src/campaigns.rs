@@ -411,8 +411,6 @@ async fn get_public_campaign(
     ApiPath(slug): ApiPath<String>,
     ApiQuery(params): ApiQuery<PublicCampaignParams>,
 ) -> ApiResult<ApiJson<PublicCampaignView>> {
-    let (campaign, _) = visiting(&state, &slug, &client).await?;
-    let fans = state.store.count_fans(campaign.id).await?;
     if params
         .referrer
         .as_deref()
@@ -422,6 +420,8 @@ async fn get_public_campaign(
             "ref must be at most {MAX_REF_CHARS} characters: the ff_ref of the link followed"
         )));
     }
+    let (campaign, _) = visiting(&state, &slug, &client).await?;
+    let fans = state.store.count_fans(campaign.id).await?;
     // A hint, not a command: a code that is malformed or not this campaign's names nobody.
     let inviter = params
         .referrer
