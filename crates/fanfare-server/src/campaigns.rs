@@ -19,12 +19,11 @@ use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
-use crate::context::visiting;
 use crate::context::{anonymous_link, find, parse_slug_path};
+use crate::context::{public_name, visiting};
 use crate::error::{ApiError, ApiResult, ErrorBody};
 use crate::extract::{ApiJson, ApiPath, ApiQuery};
 use crate::pagination::{self, Listing, PageParams};
-use crate::redirect::public_name;
 use crate::state::AppState;
 use crate::urls::{LinkRoute, link_urls};
 use crate::visitor::Client;

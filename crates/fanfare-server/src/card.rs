@@ -11,7 +11,8 @@ use std::time::{Duration, Instant};
 
 use ab_glyph::{Font, FontRef, PxScale, ScaleFont};
 use axum::http::HeaderValue;
-use sha2::{Digest, Sha256};
+
+use crate::validators::etag_of;
 
 pub const CARD_WIDTH: u32 = 1200;
 pub const CARD_HEIGHT: u32 = 630;
@@ -52,12 +53,9 @@ impl DrawnCard {
     /// Draws `content` (tens of milliseconds: call it off the async runtime).
     pub fn draw(content: CardContent) -> Result<Self, png::EncodingError> {
         let png = draw(&content)?;
-        let digest = Sha256::digest(&png);
-        let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
         Ok(Self {
             content,
-            etag: HeaderValue::from_str(&format!("\"{tag}\""))
-                .unwrap_or_else(|_| HeaderValue::from_static("\"card\"")),
+            etag: etag_of(&png),
             png: png.into(),
             drawn_at: Instant::now(),
         })

@@ -1,6 +1,6 @@
 //! What a request is about, found once at the start of a handler: the campaign named in the
-//! path, the visitor behind a public call (hashed, rate limited), and the fan whose member token
-//! it carries.
+//! path, the visitor behind a public call (hashed, rate limited), the fan whose member token
+//! it carries, and the fan a link or `ref` names (`public_name`).
 //!
 //! These are functions a handler calls, not extractors, on purpose: an extractor runs before the
 //! body is read, so a request wrong in both its path and its body would be answered about the
@@ -10,7 +10,7 @@ use axum::extract::FromRequestParts;
 use axum::http::HeaderMap;
 use axum::http::request::Parts;
 use fanfare_core::campaign::{Campaign, Slug};
-use fanfare_core::fan::{Fan, hash_secret};
+use fanfare_core::fan::{Fan, RefCode, hash_secret};
 use fanfare_core::link::LinkKey;
 
 use crate::auth::bearer_from_headers;
@@ -79,6 +79,21 @@ pub async fn member(state: &AppState, headers: &HeaderMap, campaign: &Campaign) 
         .await?
         .filter(|fan| fan.campaign_id == campaign.id)
         .ok_or(ApiError::InvalidMemberToken)
+}
+
+/// The name a fan is shown under in public (the leaderboard's), if they may be named: not
+/// erased, not flagged, and with a name.
+pub async fn public_name(
+    state: &AppState,
+    campaign: &Campaign,
+    code: &RefCode,
+) -> ApiResult<Option<String>> {
+    Ok(state
+        .store
+        .find_fan_by_ref_code(campaign.id, code)
+        .await?
+        .filter(|fan| fan.erased_at.is_none() && !fan.is_flagged())
+        .and_then(|fan| fan.name))
 }
 
 /// The campaign's anonymous link, made on first use and then remembered by this process.

@@ -39,6 +39,7 @@ mod redirect;
 mod state;
 mod stats;
 mod urls;
+mod validators;
 mod visitor;
 mod webhook_delivery;
 mod webhooks;

@@ -23,6 +23,7 @@ use crate::extract::ApiPath;
 use crate::html::notice_page;
 use crate::state::AppState;
 use crate::urls::{LinkRoute, link_urls};
+use crate::validators::not_modified;
 use crate::visitor::Client;
 
 pub fn routes() -> OpenApiRouter<AppState> {
@@ -185,13 +186,7 @@ async fn share_card(
             HeaderValue::from_static("nosniff"),
         ),
     ];
-    let revalidated = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| tag.trim().trim_start_matches("W/") == card.etag.to_str().unwrap_or(""));
-    if revalidated {
+    if not_modified(&headers, &card.etag) {
         return Ok((StatusCode::NOT_MODIFIED, common).into_response());
     }
     Ok((

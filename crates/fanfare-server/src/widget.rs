@@ -15,13 +15,13 @@ use axum::extract::{Request, State};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use sha2::{Digest, Sha256};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
 
 use crate::context::{find, parse_slug_path};
 use crate::error::ApiError;
 use crate::state::AppState;
+use crate::validators::{etag_of, not_modified};
 
 /// A script of the widget, as written (it needs no build step), hashed and compressed once per
 /// process, on first request.
@@ -65,8 +65,6 @@ impl Script {
 
     fn asset(&self) -> &WidgetAsset {
         self.asset.get_or_init(|| {
-            let digest = Sha256::digest(self.source.as_bytes());
-            let tag: String = digest[..8].iter().map(|b| format!("{b:02x}")).collect();
             let mut encoder =
                 flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
             // Writing to a Vec cannot fail; should it ever, the plain script is served instead.
@@ -75,8 +73,7 @@ impl Script {
                 .and_then(|()| encoder.finish())
                 .unwrap_or_default();
             WidgetAsset {
-                etag: HeaderValue::from_str(&format!("\"{tag}\""))
-                    .unwrap_or_else(|_| HeaderValue::from_static("\"widget\"")),
+                etag: etag_of(self.source.as_bytes()),
                 gzipped,
             }
         })
@@ -155,16 +152,7 @@ fn serve(script: &'static Script, headers: &HeaderMap) -> Response {
             HeaderValue::from_static("nosniff"),
         ),
     ];
-    let revalidated = headers
-        .get_all(header::IF_NONE_MATCH)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(','))
-        .any(|tag| {
-            let tag = tag.trim();
-            tag == "*" || tag.trim_start_matches("W/") == asset.etag.to_str().unwrap_or("")
-        });
-    if revalidated {
+    if not_modified(headers, &asset.etag) {
         return (StatusCode::NOT_MODIFIED, common).into_response();
     }
     let javascript = (

@@ -13,8 +13,6 @@ pub mod cache;
 pub mod clicks;
 mod preview;
 
-pub(crate) use preview::public_name;
-
 use std::convert::Infallible;
 use std::future::Future;
 use std::panic::AssertUnwindSafe;

@@ -14,6 +14,7 @@ use fanfare_core::fan::RefCode;
 use maud::{DOCTYPE, Markup, html};
 
 use super::cache::CachedLink;
+use crate::context::{find, public_name};
 use crate::error::{ApiError, ApiResult};
 use crate::html::X_ROBOTS_TAG;
 use crate::public_page::{card_url, labels_for};
@@ -44,7 +45,7 @@ pub(crate) async fn preview_page(
     let Ok(slug) = Slug::parse(&link.target.campaign_slug) else {
         return Ok(None);
     };
-    let campaign = match crate::context::find(state, &slug).await {
+    let campaign = match find(state, &slug).await {
         Ok(campaign) => campaign,
         Err(ApiError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(e),
@@ -80,21 +81,6 @@ pub(crate) async fn preview_page(
         )
             .into_response(),
     ))
-}
-
-/// The name a fan is shown under in public (the leaderboard's), if they may be named: not
-/// erased, not flagged, and with a name.
-pub(crate) async fn public_name(
-    state: &AppState,
-    campaign: &Campaign,
-    code: &RefCode,
-) -> ApiResult<Option<String>> {
-    Ok(state
-        .store
-        .find_fan_by_ref_code(campaign.id, code)
-        .await?
-        .filter(|fan| fan.erased_at.is_none() && !fan.is_flagged())
-        .and_then(|fan| fan.name))
 }
 
 impl PreviewCard {
