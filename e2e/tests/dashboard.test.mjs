@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { join } from 'node:path'
-import { ADMIN_PASSWORD, admin, artifacts, launchBrowser, startFanfare, visitor } from './harness.mjs'
+import { ADMIN_EMAIL, ADMIN_PASSWORD, admin, artifacts, launchBrowser, startFanfare, visitor } from './harness.mjs'
 
 let fanfare, browser
 
@@ -31,10 +31,11 @@ test('an admin logs in and audits a page; the previews and the fix are shown', a
   const { context, page, log } = await visitor(browser, 'admin')
   await page.goto(`${fanfare.url}/admin`)
   assert.match(page.url(), /\/admin\/login$/)
+  await page.getByLabel('E-mail').fill(ADMIN_EMAIL)
   await page.getByLabel('Password').fill('wrong password, surely')
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.getByRole('alert').waitFor()
-  assert.match(await page.getByRole('alert').innerText(), /Wrong password/)
+  assert.match(await page.getByRole('alert').innerText(), /Wrong e-mail or password/)
   await page.getByLabel('Password').fill(ADMIN_PASSWORD)
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.getByRole('heading', { name: 'Campaigns' }).waitFor()

@@ -28,6 +28,7 @@ test('the demo campaign report: funnel, charts, range, moderation, phone', async
   const { page, log } = await visitor(browser, 'demo-admin')
   await page.setViewportSize({ width: 1200, height: 1000 })
   await page.goto(`${demo.url}/admin`)
+  await page.getByLabel('E-mail').fill(demo.email)
   await page.getByLabel('Password').fill(demo.password)
   await page.getByRole('button', { name: 'Log in' }).click()
   await page.getByRole('heading', { name: 'Campaigns' }).waitFor()

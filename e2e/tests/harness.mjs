@@ -14,6 +14,8 @@ export const artifacts = resolve(here, '..', 'artifacts')
 const binary = process.env.FANFARE_BIN || join(repo, 'target', 'debug', 'fanfare')
 const chromiumPath = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 
+export const ADMIN_EMAIL = 'admin@example.com'
+export const MODERATOR_EMAIL = 'moderator@example.com'
 export const ADMIN_PASSWORD = 'a long dashboard password'
 
 export const XSS = '<img src=x onerror="window.__xss=1"><script>window.__xss=2</script>"\''
@@ -24,7 +26,12 @@ export async function startFanfare () {
   const databaseUrl = 'sqlite://' + join(dir, 'fanfare.db')
   const created = execFileSync(binary, ['admin', 'create-key', '--name', 'e2e', '--database-url', databaseUrl], { encoding: 'utf8' })
   const apiKey = created.trim().split('\n').pop()
-  execFileSync(binary, ['admin', 'set-password', '--database-url', databaseUrl], { input: ADMIN_PASSWORD + '\n' })
+  // Console users as an operator makes them: create-user prints a generated password; the
+  // tests then set a known one.
+  for (const [email, role] of [[ADMIN_EMAIL, 'admin'], [MODERATOR_EMAIL, 'moderator']]) {
+    execFileSync(binary, ['admin', 'create-user', '--email', email, '--role', role, '--database-url', databaseUrl])
+    execFileSync(binary, ['admin', 'set-password', '--email', email, '--database-url', databaseUrl], { input: ADMIN_PASSWORD + '\n' })
+  }
   const server = spawn(binary, ['serve', '--bind', '127.0.0.1:0', '--database-url', databaseUrl, '--log', 'warn'], {
     stdio: ['ignore', 'pipe', 'inherit']
   })
@@ -69,7 +76,8 @@ export async function startDemo (fans = 600) {
   }
   return {
     url: printed.match(/listening on (http:\/\/\S+)/)[1],
-    password: printed.match(/demo login: +password (\S+)/)[1],
+    email: printed.match(/demo login: +(\S+) \/ (\S+)/)[1],
+    password: printed.match(/demo login: +(\S+) \/ (\S+)/)[2],
     apiKey: printed.match(/key (ffk_[A-Za-z0-9_-]+)/)[1],
     fans: Number(printed.match(/with (\d+) fans/)[1]),
     stop

@@ -5,7 +5,7 @@ import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import { createRequire } from 'node:module'
 import { join } from 'node:path'
-import { ADMIN_PASSWORD, XSS, admin, artifacts, launchBrowser, startFanfare, startHostSite, visitor } from './harness.mjs'
+import { ADMIN_PASSWORD, MODERATOR_EMAIL, XSS, admin, artifacts, launchBrowser, startFanfare, startHostSite, visitor } from './harness.mjs'
 
 const axePath = createRequire(import.meta.url).resolve('axe-core/axe.min.js')
 
@@ -464,10 +464,11 @@ test('the wall: react in one step, take it back, comment, submit a creation that
   // A moderator approves it in the console; it appears on the wall, no longer waiting.
   const moderator = await visitor(browser, 'moderator')
   await moderator.page.goto(`${fanfare.url}/admin/login`)
+  await moderator.page.getByLabel('E-mail').fill(MODERATOR_EMAIL)
   await moderator.page.getByLabel('Password').fill(ADMIN_PASSWORD)
   await moderator.page.getByRole('button', { name: 'Log in' }).click()
   await moderator.page.getByRole('heading', { name: 'Campaigns' }).waitFor()
-  await moderator.page.goto(`${fanfare.url}/admin/campaigns/wall`)
+  await moderator.page.goto(`${fanfare.url}/admin/campaigns/wall/moderation`)
   const queue = moderator.page.locator('#moderation')
   await queue.getByText('My spring ride').waitFor()
   await queue.getByRole('button', { name: 'Approve' }).click()

@@ -90,6 +90,10 @@ error_codes! {
     InvalidReaction = "invalid_reaction", 422, "the reaction is not one Fanfare knows";
     InvalidTarget = "invalid_target", 422, "the reaction's target is not an approved creation of this campaign";
     InvalidDecision = "invalid_decision", 422, "a moderation decision is approve or reject";
+    InvalidRole = "invalid_role", 422, "a role is admin, moderator or viewer";
+    WeakPassword = "weak_password", 422, "a password has at least 12 characters (and at most 1,024 bytes)";
+    PasswordMismatch = "password_mismatch", 422, "the two new passwords differ";
+    WrongPassword = "wrong_password", 422, "the current password is not the right one";
     InvalidEvents = "invalid_events", 422, "the webhook events are not ones Fanfare sends";
     UnexpectedField = "unexpected_field", 422, "the field does not go with this kind of request";
     ConflictingFields = "conflicting_fields", 422, "two fields were sent that do not go together";
@@ -108,6 +112,8 @@ error_codes! {
     InteractionNotFound = "interaction_not_found", 404, "the campaign has no such comment or creation";
     NoLongerExists = "no_longer_exists", 404, "what this request refers to was deleted while it was being answered";
     SlugTaken = "slug_taken", 409, "another campaign has this slug";
+    EmailTaken = "email_taken", 409, "another user has this e-mail address";
+    LastAdministrator = "last_administrator", 409, "Fanfare keeps at least one administrator: make someone else one first";
 
     // The server.
     DatabaseUnavailable = "database_unavailable", 503, "the database is not reachable right now; retry in a few seconds";

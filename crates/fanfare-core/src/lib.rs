@@ -3,6 +3,7 @@
 //!
 //! No I/O lives here: storage, HTTP and the page audit are other crates' business.
 
+pub mod account;
 pub mod api_key;
 pub mod campaign;
 pub mod cascade;

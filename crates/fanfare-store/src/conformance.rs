@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{Duration, NaiveDate};
+use fanfare_core::account::Role;
 use fanfare_core::api_key::{NewApiKey, hash_api_key};
 use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
 use fanfare_core::engagement::{InteractionKind, Milestone, Reaction, Status};
@@ -14,7 +15,7 @@ use fanfare_core::link::{Agent, Channel, Device, LinkKey};
 
 use crate::error::StoreError;
 use crate::model::{LinkTarget, NetworkJoins, NewClick, NewFan, NewInteraction};
-use crate::store::{AdminSession, Page, Store, now};
+use crate::store::{Invite, NewAdminSession, NewUser, Page, Store, now};
 
 /// A fresh database for one scenario. `open` may be called several times: each call is a new
 /// connection pool on the same data, as after a restart.
@@ -39,7 +40,7 @@ macro_rules! conformance_tests {
             delete_removes_and_frees_the_slug,
             data_survives_a_restart,
             api_keys_are_found_by_hash_and_revoked_once,
-            dashboard_sessions_expire_and_end_with_a_new_password,
+            console_users_sessions_and_one_time_links,
             ping_answers,
             a_referral_chain_keeps_referrers_roots_and_depths,
             concurrent_joins_with_one_address_make_one_fan,
@@ -359,33 +360,132 @@ pub async fn api_keys_are_found_by_hash_and_revoked_once(harness: &impl Harness)
     );
 }
 
-pub async fn dashboard_sessions_expire_and_end_with_a_new_password(harness: &impl Harness) {
+pub async fn console_users_sessions_and_one_time_links(harness: &impl Harness) {
     let store = harness.open().await;
-    assert_eq!(store.admin_password_hash().await.expect("read"), None);
-    store
-        .set_admin_password_hash("$argon2id$first")
+    assert_eq!(store.list_users().await.expect("list"), vec![]);
+    let ada = store
+        .create_user(&NewUser {
+            email: "ada@example.com".into(),
+            role: Role::Admin,
+            password_hash: Some("$argon2id$first".into()),
+            invite: None,
+        })
         .await
-        .expect("set");
+        .expect("create");
+    assert_eq!(ada.role, Role::Admin);
+    assert_eq!(ada.password_hash.as_deref(), Some("$argon2id$first"));
+    assert!(matches!(
+        store
+            .create_user(&NewUser {
+                email: "ada@example.com".into(),
+                role: Role::Viewer,
+                password_hash: None,
+                invite: None,
+            })
+            .await,
+        Err(StoreError::Conflict("email"))
+    ));
+    let bob = store
+        .create_user(&NewUser {
+            email: "bob@example.com".into(),
+            role: Role::Moderator,
+            password_hash: None,
+            invite: Some(Invite {
+                token_hash: "invite-bob".into(),
+                expires_at: now() + Duration::days(7),
+            }),
+        })
+        .await
+        .expect("invite");
+    assert_eq!(bob.password_hash, None);
+    assert!(bob.invite_expires_at.is_some());
     assert_eq!(
-        store.admin_password_hash().await.expect("read").as_deref(),
-        Some("$argon2id$first")
+        store.find_user_by_invite("invite-bob").await.expect("find"),
+        Some(bob.clone())
     );
-    let live = AdminSession {
-        token_hash: "live".into(),
-        csrf_token: "csrf-live".into(),
-        expires_at: now() + Duration::hours(12),
-    };
-    let expired = AdminSession {
-        token_hash: "expired".into(),
-        csrf_token: "csrf-expired".into(),
+    assert_eq!(
+        store
+            .find_user_by_email("ada@example.com")
+            .await
+            .expect("find"),
+        Some(ada.clone())
+    );
+    assert_eq!(
+        store.find_user(bob.id).await.expect("find"),
+        Some(bob.clone())
+    );
+    assert_eq!(store.find_user(bob.id + 1000).await.expect("find"), None);
+    let emails: Vec<String> = store
+        .list_users()
+        .await
+        .expect("list")
+        .into_iter()
+        .map(|u| u.email)
+        .collect();
+    assert_eq!(emails, ["ada@example.com", "bob@example.com"]);
+
+    // Accepting the invitation closes the link.
+    assert!(
+        store
+            .set_user_password(bob.id, "$argon2id$bob", None)
+            .await
+            .expect("set")
+    );
+    assert_eq!(
+        store.find_user_by_invite("invite-bob").await.expect("find"),
+        None
+    );
+    let bob = store.find_user(bob.id).await.expect("find").expect("bob");
+    assert_eq!(bob.password_hash.as_deref(), Some("$argon2id$bob"));
+    assert_eq!(bob.invite_expires_at, None);
+    let expired = Invite {
+        token_hash: "invite-expired".into(),
         expires_at: now() - Duration::seconds(1),
     };
-    store.create_admin_session(&live).await.expect("create");
-    store.create_admin_session(&expired).await.expect("create");
-    assert_eq!(
-        store.find_admin_session("live").await.expect("find"),
-        Some(live.clone())
+    assert!(
+        store
+            .set_user_invite(bob.id, &expired)
+            .await
+            .expect("reset")
     );
+    assert_eq!(
+        store
+            .find_user_by_invite("invite-expired")
+            .await
+            .expect("find"),
+        None,
+        "an expired link opens nothing"
+    );
+
+    let session = |token: &str, user_id: i64, hours: i64| NewAdminSession {
+        token_hash: token.into(),
+        user_id,
+        csrf_token: format!("csrf-{token}"),
+        expires_at: now() + Duration::hours(hours),
+    };
+    store
+        .create_admin_session(&session("live", ada.id, 12))
+        .await
+        .expect("create");
+    store
+        .create_admin_session(&session("other", ada.id, 12))
+        .await
+        .expect("create");
+    store
+        .create_admin_session(&session("expired", ada.id, -1))
+        .await
+        .expect("create");
+    store
+        .create_admin_session(&session("bob", bob.id, 12))
+        .await
+        .expect("create");
+    let found = store
+        .find_admin_session("live")
+        .await
+        .expect("find")
+        .expect("live");
+    assert_eq!(found.csrf_token, "csrf-live");
+    assert_eq!(found.user, ada);
     assert_eq!(
         store.find_admin_session("expired").await.expect("find"),
         None
@@ -394,26 +494,76 @@ pub async fn dashboard_sessions_expire_and_end_with_a_new_password(harness: &imp
         store.find_admin_session("unknown").await.expect("find"),
         None
     );
+    assert!(matches!(
+        store
+            .create_admin_session(&session("ghost", bob.id + 1000, 12))
+            .await,
+        Err(StoreError::Gone)
+    ));
 
-    store.delete_admin_session("live").await.expect("delete");
-    assert_eq!(store.find_admin_session("live").await.expect("find"), None);
+    store.delete_admin_session("other").await.expect("delete");
+    assert_eq!(store.find_admin_session("other").await.expect("find"), None);
+    store
+        .create_admin_session(&session("other", ada.id, 12))
+        .await
+        .expect("create");
 
-    store
-        .create_admin_session(&live)
+    // A new password ends the user's other sessions, and no one else's.
+    assert!(
+        store
+            .set_user_password(ada.id, "$argon2id$second", Some("live"))
+            .await
+            .expect("set")
+    );
+    assert!(
+        store
+            .find_admin_session("live")
+            .await
+            .expect("find")
+            .is_some()
+    );
+    assert_eq!(store.find_admin_session("other").await.expect("find"), None);
+    assert!(
+        store
+            .find_admin_session("bob")
+            .await
+            .expect("find")
+            .is_some()
+    );
+
+    let promoted = store
+        .set_user_role(bob.id, Role::Admin)
         .await
-        .expect("create again");
-    store
-        .set_admin_password_hash("$argon2id$second")
-        .await
-        .expect("set");
+        .expect("role")
+        .expect("bob");
+    assert_eq!(promoted.role, Role::Admin);
     assert_eq!(
-        store.find_admin_session("live").await.expect("find"),
-        None,
-        "a new password ends every session"
+        store
+            .find_admin_session("bob")
+            .await
+            .expect("find")
+            .expect("bob")
+            .user
+            .role,
+        Role::Admin,
+        "a new role holds at the next request"
     );
     assert_eq!(
-        store.admin_password_hash().await.expect("read").as_deref(),
-        Some("$argon2id$second")
+        store
+            .set_user_role(bob.id + 1000, Role::Viewer)
+            .await
+            .expect("role"),
+        None
+    );
+
+    assert!(store.delete_user(bob.id).await.expect("delete"));
+    assert!(!store.delete_user(bob.id).await.expect("delete again"));
+    assert_eq!(store.find_admin_session("bob").await.expect("find"), None);
+    assert!(
+        !store
+            .set_user_password(bob.id, "$x", None)
+            .await
+            .expect("set")
     );
 }
 

@@ -5,6 +5,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chrono::{DateTime, NaiveDate, SubsecRound, Utc};
+use fanfare_core::account::Role;
 use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, Status};
@@ -18,14 +19,53 @@ use crate::model::{
     NewFan, NewInteraction, VisitorRow, Webhook,
 };
 
-/// A dashboard session, kept by the SHA-256 of its cookie's token.
+/// A console user. Invited users have no password until they follow their one-time link.
 #[derive(Debug, Clone, PartialEq, Eq)]
-#[cfg_attr(feature = "sqlx", derive(sqlx::FromRow))]
-pub struct AdminSession {
+pub struct User {
+    pub id: i64,
+    /// Trimmed and lowercased: the login.
+    pub email: String,
+    pub role: Role,
+    /// An argon2id PHC string; `None` while the invitation is not yet accepted.
+    pub password_hash: Option<String>,
+    /// Until when the user's one-time link (invitation or reset) works, if one is open.
+    pub invite_expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+/// A user to add: with a password (the CLI), or with a one-time link to choose one (an invitation).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewUser {
+    pub email: String,
+    pub role: Role,
+    pub password_hash: Option<String>,
+    pub invite: Option<Invite>,
+}
+
+/// A one-time link's token, kept by its SHA-256 (a copy of the database opens no account).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Invite {
     pub token_hash: String,
-    /// Sent back with each form, so that another site cannot post on the admin's behalf.
+    pub expires_at: DateTime<Utc>,
+}
+
+/// A console session to open, kept by the SHA-256 of its cookie's token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAdminSession {
+    pub token_hash: String,
+    pub user_id: i64,
+    /// Sent back with each form, so that another site cannot post on the user's behalf.
     pub csrf_token: String,
     pub expires_at: DateTime<Utc>,
+}
+
+/// An open console session and whose it is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AdminSession {
+    pub token_hash: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    pub user: User,
 }
 
 /// Which page of a listing to return: items after `after` (an opaque cursor from the previous
@@ -79,15 +119,42 @@ pub trait Store: Send + Sync + 'static {
     /// Marks a key revoked (the first revocation time is kept); `None` if there is no such key.
     async fn revoke_api_key(&self, id: i64) -> Result<Option<ApiKeyRecord>, StoreError>;
 
-    /// The dashboard password's hash (argon2 PHC string), if one was set.
-    async fn admin_password_hash(&self) -> Result<Option<String>, StoreError>;
+    /// Adds a console user; `Conflict("email")` if the address already has an account.
+    async fn create_user(&self, user: &NewUser) -> Result<User, StoreError>;
 
-    /// Sets the dashboard password's hash and ends every session.
-    async fn set_admin_password_hash(&self, hash: &str) -> Result<(), StoreError>;
+    async fn find_user(&self, id: i64) -> Result<Option<User>, StoreError>;
 
-    async fn create_admin_session(&self, session: &AdminSession) -> Result<(), StoreError>;
+    /// The user with this (already trimmed and lowercased) address.
+    async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError>;
 
-    /// A session by its token's hash, if it exists and has not expired.
+    /// The user whose one-time link has this token hash, if the link has not expired.
+    async fn find_user_by_invite(&self, token_hash: &str) -> Result<Option<User>, StoreError>;
+
+    /// Every user, by address.
+    async fn list_users(&self) -> Result<Vec<User>, StoreError>;
+
+    /// `None` if there is no such user.
+    async fn set_user_role(&self, id: i64, role: Role) -> Result<Option<User>, StoreError>;
+
+    /// Sets a user's password, closes their one-time link and ends their sessions but
+    /// `keep_session` (the one changing it); `false` if there is no such user.
+    async fn set_user_password(
+        &self,
+        id: i64,
+        password_hash: &str,
+        keep_session: Option<&str>,
+    ) -> Result<bool, StoreError>;
+
+    /// Opens a new one-time link for a user (a lost password): the old one stops working.
+    async fn set_user_invite(&self, id: i64, invite: &Invite) -> Result<bool, StoreError>;
+
+    /// Removes a user and ends their sessions; `false` if there was no such user.
+    async fn delete_user(&self, id: i64) -> Result<bool, StoreError>;
+
+    /// `Gone` if the user was removed meanwhile.
+    async fn create_admin_session(&self, session: &NewAdminSession) -> Result<(), StoreError>;
+
+    /// A session by its token's hash, with its user, if it exists and has not expired.
     async fn find_admin_session(
         &self,
         token_hash: &str,

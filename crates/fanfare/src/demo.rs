@@ -9,7 +9,6 @@ use anyhow::Context;
 use clap::Args;
 use fanfare_core::api_key::{NewApiKey, parse_key_name};
 use fanfare_core::campaign::{CampaignSettings, RawCampaignSettings, Slug};
-use fanfare_core::fan::Secret;
 use fanfare_simulation::{Plan, simulate};
 use fanfare_store::DynStore;
 
@@ -30,6 +29,8 @@ pub struct DemoArgs {
 }
 
 pub const DEMO_SLUG: &str = "spring-launch";
+/// The demo's administrator: a reserved example domain, so that no real address is implied.
+pub const DEMO_ADMIN: &str = "admin@example.com";
 
 /// Replaces the demo database, fills it, and returns it with the dashboard password.
 pub async fn prepare(args: &DemoArgs, base_url: &str) -> anyhow::Result<(DynStore, String)> {
@@ -93,11 +94,12 @@ pub async fn prepare(args: &DemoArgs, base_url: &str) -> anyhow::Result<(DynStor
         started.elapsed().as_secs_f64()
     );
 
-    // A fresh password each start: the demo listens on loopback by default, but a guessable
-    // password would be a bad habit to teach.
-    let password = Secret::generate("demo-").value;
-    let hash = fanfare_server::console::hash_password(&password).map_err(anyhow::Error::msg)?;
-    store.set_admin_password_hash(&hash).await?;
+    // The administrator is made the way `fanfare admin create-user` makes one, with a fresh
+    // password each start: the demo listens on loopback by default, but a guessable password
+    // would be a bad habit to teach.
+    let (admin, password) =
+        fanfare_server::console::create_user_with_password(store.as_ref(), DEMO_ADMIN, "admin")
+            .await?;
     let key = NewApiKey::generate();
     let name = parse_key_name("demo").map_err(|e| anyhow::anyhow!("{}", e.message))?;
     store.create_api_key(&name, &key).await?;
@@ -106,7 +108,7 @@ pub async fn prepare(args: &DemoArgs, base_url: &str) -> anyhow::Result<(DynStor
         summary.fans
     );
     println!("  dashboard:      {}/admin", base_url.trim_end_matches('/'));
-    println!("  demo login:     password {password}");
+    println!("  demo login:     {} / {password}", admin.email);
     println!("  campaign page:  {landing}");
     println!(
         "  API (key {}):  {}/api/v1/campaigns/{DEMO_SLUG}/stats",

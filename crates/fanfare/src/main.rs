@@ -7,6 +7,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 use fanfare_core::api_key::{NewApiKey, parse_key_name};
+use fanfare_server::console::CreateUserError;
 use fanfare_store::{DynStore, redact_url};
 use tracing_subscriber::EnvFilter;
 
@@ -146,9 +147,22 @@ enum AdminCommand {
     ListKeys,
     /// Revoke an API key by its id (see list-keys); requests with it then get 401.
     RevokeKey { id: i64 },
-    /// Set the dashboard's password, read from the first line of standard input (at least 12
-    /// characters); open dashboard sessions end.
-    SetPassword,
+    /// Add a console user (roles: admin = everything, moderator = moderation only, viewer =
+    /// reports only); prints a generated password once, alone on the last line.
+    CreateUser {
+        #[arg(long)]
+        email: String,
+        #[arg(long, default_value = "admin")]
+        role: String,
+    },
+    /// List console users (never their passwords).
+    ListUsers,
+    /// Set a console user's password, read from the first line of standard input (at least 12
+    /// characters); the user's open sessions end.
+    SetPassword {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 // Every redirect allocates a little (headers, the tracked URL, the click); glibc's allocator
@@ -358,7 +372,55 @@ async fn run_admin(command: AdminCommand, store: &DynStore) -> anyhow::Result<Ex
             );
             println!("{}", key.secret);
         }
-        AdminCommand::SetPassword => {
+        AdminCommand::CreateUser { email, role } => {
+            match fanfare_server::console::create_user_with_password(store.as_ref(), &email, &role)
+                .await
+            {
+                Ok((user, password)) => {
+                    println!(
+                        "Created {} ({}: {}). Log in at /admin with this password, shown only now:",
+                        user.email,
+                        user.role,
+                        user.role.describe()
+                    );
+                    println!("{password}");
+                }
+                Err(CreateUserError::Store(e)) => return Err(e.into()),
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    return Ok(ExitCode::from(2));
+                }
+            }
+        }
+        AdminCommand::ListUsers => {
+            let users = store.list_users().await?;
+            if users.is_empty() {
+                println!(
+                    "No users yet: create one with `fanfare admin create-user --email EMAIL --role admin`."
+                );
+            } else {
+                println!("{:>5}  {:<10}  {:<8}  EMAIL", "ID", "ROLE", "STATUS");
+                for user in users {
+                    let status = if user.password_hash.is_some() {
+                        "active"
+                    } else {
+                        "invited"
+                    };
+                    println!(
+                        "{:>5}  {:<10}  {:<8}  {}",
+                        user.id, user.role, status, user.email
+                    );
+                }
+            }
+        }
+        AdminCommand::SetPassword { email } => {
+            let email = email.trim().to_lowercase();
+            let Some(user) = store.find_user_by_email(&email).await? else {
+                eprintln!(
+                    "error: no user has the address {email:?}; see `fanfare admin list-users`"
+                );
+                return Ok(ExitCode::FAILURE);
+            };
             let mut line = String::new();
             std::io::stdin()
                 .read_line(&mut line)
@@ -371,8 +433,8 @@ async fn run_admin(command: AdminCommand, store: &DynStore) -> anyhow::Result<Ex
                     return Ok(ExitCode::from(2));
                 }
             };
-            store.set_admin_password_hash(&hash).await?;
-            println!("dashboard password set; log in at /admin");
+            store.set_user_password(user.id, &hash, None).await?;
+            println!("password of {} set; log in at /admin", user.email);
         }
         AdminCommand::ListKeys => {
             let keys = store.list_api_keys().await?;

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use fanfare_core::account::Role;
 use fanfare_core::campaign::Campaign;
 use fanfare_smo::{Options, Preview, Report, Severity};
 use fanfare_store::AdminSession;
@@ -12,7 +13,7 @@ use serde::Deserialize;
 
 use super::extract::PageForm;
 use super::layout::{layout, page, problem};
-use super::session::{csrf_refused, session, to_login};
+use super::session::{csrf_refused, signed_in};
 use crate::audit::{fetcher, hints};
 use crate::context::{find, parse_slug_path};
 use crate::error::ApiResult;
@@ -45,8 +46,9 @@ fn audit_form(
 }
 
 pub async fn audit_page(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let Some(current) = session(&state, &headers).await? else {
-        return Ok(to_login());
+    let current = match signed_in(&state, &headers, Role::can_administer).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
     };
     Ok(page(
         StatusCode::OK,
@@ -77,8 +79,9 @@ pub async fn audit_submit(
     headers: HeaderMap,
     PageForm(form): PageForm<AuditForm>,
 ) -> ApiResult<Response> {
-    let Some(current) = session(&state, &headers).await? else {
-        return Ok(to_login());
+    let current = match signed_in(&state, &headers, Role::can_administer).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
     };
     if form.csrf != current.csrf_token {
         return Ok(csrf_refused());
@@ -153,8 +156,9 @@ pub async fn audit_campaign(
     headers: HeaderMap,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Response> {
-    let Some(current) = session(&state, &headers).await? else {
-        return Ok(to_login());
+    let current = match signed_in(&state, &headers, Role::can_administer).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
     };
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let url = campaign.settings.landing_url.url().clone();

@@ -3,11 +3,12 @@
 use axum::extract::State;
 use axum::http::HeaderMap;
 use axum::response::{IntoResponse, Response};
+use fanfare_core::account::Role;
 use fanfare_core::campaign::Campaign;
 use fanfare_store::Page;
 use maud::{Markup, html};
 
-use super::session::{session, to_login};
+use super::session::signed_in;
 use crate::context::{find, parse_slug_path};
 use crate::error::ApiResult;
 use crate::extract::ApiPath;
@@ -78,8 +79,8 @@ pub async fn export(
     headers: HeaderMap,
     ApiPath(slug): ApiPath<String>,
 ) -> ApiResult<Response> {
-    if session(&state, &headers).await?.is_none() {
-        return Ok(to_login());
+    if let Err(response) = signed_in(&state, &headers, Role::can_administer).await? {
+        return Ok(response);
     }
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let body = fans_csv(&state, &campaign).await?;

@@ -7,13 +7,14 @@ use fanfare_store::Page;
 use maud::html;
 
 use super::layout::{layout, page};
-use super::session::{session, to_login};
+use super::session::{anyone, signed_in};
 use crate::error::ApiResult;
 use crate::state::AppState;
 
 pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let Some(current) = session(&state, &headers).await? else {
-        return Ok(to_login());
+    let current = match signed_in(&state, &headers, anyone).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
     };
     let campaigns = state
         .store
@@ -22,10 +23,17 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> ApiResul
             limit: 500,
         })
         .await?;
+    let role = current.user.role;
     let body = html! {
         h1 { "Campaigns" }
+        @if role.can_administer() {
+            p { a.button href="/admin/campaigns/new" { "New campaign" } }
+        }
         @if campaigns.is_empty() {
-            p { "No campaign yet: create one with " code { "POST /api/v1/campaigns" } "." }
+            p {
+                "No campaign yet."
+                @if role.can_administer() { " Create one with the button above, or with " code { "POST /api/v1/campaigns" } "." }
+            }
         } @else {
             table {
                 thead { tr { th { "Slug" } th { "Title" } th { "Landing page" } th {} } }
@@ -36,10 +44,18 @@ pub async fn home(State(state): State<AppState>, headers: HeaderMap) -> ApiResul
                             td { a href={ "/c/" (slug) } { (slug) } }
                             td { (campaign.settings.title.as_deref().unwrap_or("")) }
                             td { (campaign.settings.landing_url.as_str()) }
-                            td {
-                                a href={ "/admin/campaigns/" (slug) } { "Report" }
-                                " · "
-                                a href={ "/admin/campaigns/" (slug) "/audit" } { "Audit its landing page" }
+                            td.actions {
+                                @if role.can_read_reports() {
+                                    a href={ "/admin/campaigns/" (slug) } { "Report" }
+                                }
+                                @if role.can_moderate() {
+                                    a href={ "/admin/campaigns/" (slug) "/moderation" } { "Moderation" }
+                                }
+                                @if role.can_administer() {
+                                    a href={ "/admin/campaigns/" (slug) "/edit" } { "Edit" }
+                                    a href={ "/admin/campaigns/" (slug) "/install" } { "Install" }
+                                    a href={ "/admin/campaigns/" (slug) "/audit" } { "Audit its landing page" }
+                                }
                             }
                         }
                     }

@@ -1,19 +1,21 @@
 //! Logging in and out of the console.
 
+use std::sync::LazyLock;
+
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordVerifier};
 use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use fanfare_core::fan::Secret;
-use fanfare_store::AdminSession;
+use fanfare_store::NewAdminSession;
 use maud::html;
 use serde::Deserialize;
 
 use super::extract::PageForm;
 use super::layout::{layout, page, problem, refusal};
 use super::session::{
-    COOKIE, CsrfForm, SESSION_HOURS, csrf_refused, same_origin, session, to_login,
+    COOKIE, CsrfForm, SESSION_HOURS, csrf_refused, hash_password, same_origin, session, to_login,
 };
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -23,24 +25,29 @@ pub async fn login_page(State(state): State<AppState>, headers: HeaderMap) -> Ap
     if session(&state, &headers).await?.is_some() {
         return Ok(Redirect::to("/admin").into_response());
     }
-    login_form(StatusCode::OK, None, &state).await
+    login_form(StatusCode::OK, None, "", &state).await
 }
 
 async fn login_form(
     status: StatusCode,
     trouble: Option<&str>,
+    email: &str,
     state: &AppState,
 ) -> ApiResult<Response> {
-    let configured = state.store.admin_password_hash().await?.is_some();
+    let no_user_yet = state.store.list_users().await?.is_empty();
     let body = html! {
         h1 { "Log in" }
-        @if !configured {
+        @if no_user_yet {
             p.problem {
-                "No password is set yet: run " code { "fanfare admin set-password" } " on the server."
+                "No account exists yet: run "
+                code { "fanfare admin create-user --email you@example.com --role admin" }
+                " on the server."
             }
         }
         @if let Some(trouble) = trouble { (problem(trouble)) }
         form method="post" action="/admin/login" {
+            label for="email" { "E-mail" }
+            input type="email" id="email" name="email" autocomplete="username" value=(email) required;
             label for="password" { "Password" }
             input type="password" id="password" name="password" autocomplete="current-password" required;
             p { button type="submit" { "Log in" } }
@@ -51,7 +58,33 @@ async fn login_form(
 
 #[derive(Debug, Deserialize)]
 pub struct LoginForm {
+    #[serde(default)]
+    email: String,
     password: String,
+}
+
+/// Compared against when the address has no account, so that a wrong address takes as long to
+/// refuse as a wrong password and the timing does not tell which addresses have accounts.
+static DECOY_HASH: LazyLock<String> =
+    LazyLock::new(|| hash_password("a decoy password no one has").unwrap_or_default());
+
+/// Whether `password` matches the PHC string `hash` (off the async runtime: hashing is slow on
+/// purpose).
+pub async fn password_matches(hash: Option<String>, password: String) -> ApiResult<bool> {
+    let known = hash.is_some();
+    let hash = hash.unwrap_or_else(|| DECOY_HASH.clone());
+    let valid = tokio::task::spawn_blocking(move || {
+        PasswordHash::new(&hash)
+            .map(|parsed| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &parsed)
+                    .is_ok()
+            })
+            .unwrap_or(false)
+    })
+    .await
+    .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
+    Ok(known && valid)
 }
 
 pub async fn login(
@@ -60,10 +93,12 @@ pub async fn login(
     headers: HeaderMap,
     PageForm(form): PageForm<LoginForm>,
 ) -> ApiResult<Response> {
+    let email = form.email.trim().to_lowercase();
     if let Err(wait) = state.login_limiter.check(client.ip) {
         let mut response = login_form(
             StatusCode::TOO_MANY_REQUESTS,
             Some("Too many attempts: wait a minute before trying again."),
+            &email,
             &state,
         )
         .await?;
@@ -80,37 +115,33 @@ pub async fn login(
             "A login from another site was refused.",
         ));
     }
-    let Some(hash) = state.store.admin_password_hash().await? else {
-        return login_form(
-            StatusCode::UNAUTHORIZED,
-            Some("No password is set yet."),
-            &state,
-        )
-        .await;
+    let user = state.store.find_user_by_email(&email).await?;
+    let hash = user.as_ref().and_then(|u| u.password_hash.clone());
+    let user = match user {
+        Some(user) if password_matches(hash, form.password).await? => user,
+        _ => {
+            tracing::warn!("console login refused: wrong e-mail or password");
+            return login_form(
+                StatusCode::UNAUTHORIZED,
+                Some("Wrong e-mail or password."),
+                &email,
+                &state,
+            )
+            .await;
+        }
     };
-    // Hashing is deliberately slow: off the async runtime.
-    let password = form.password;
-    let valid = tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .map(|parsed| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &parsed)
-                    .is_ok()
-            })
-            .unwrap_or(false)
-    })
-    .await
-    .map_err(|e| ApiError::Internal(format!("password check: {e}")))?;
-    if !valid {
-        tracing::warn!("dashboard login refused: wrong password");
-        return login_form(StatusCode::UNAUTHORIZED, Some("Wrong password."), &state).await;
-    }
+    start_session(&state, user.id).await
+}
+
+/// Opens a session for the user and sends them to the console's first page.
+pub async fn start_session(state: &AppState, user_id: i64) -> ApiResult<Response> {
     // The same kind of secret as a fan's member token: 256 random bits, kept by its SHA-256.
     let token = Secret::generate("ffs_");
     state
         .store
-        .create_admin_session(&AdminSession {
+        .create_admin_session(&NewAdminSession {
             token_hash: token.hash,
+            user_id,
             csrf_token: Secret::generate("").value,
             expires_at: fanfare_store::now() + chrono::Duration::hours(SESSION_HOURS),
         })

@@ -4,6 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
+use fanfare_core::account::Role;
 use fanfare_core::campaign::Campaign;
 use fanfare_core::engagement::{InteractionKind, Status};
 use fanfare_store::{AdminSession, Page};
@@ -12,11 +13,40 @@ use serde::Deserialize;
 
 use super::extract::PageForm;
 use super::layout::{layout, page, problem};
-use super::session::{csrf_refused, same_origin, session, to_login};
+use super::session::{csrf_refused, same_origin, signed_in};
 use crate::context::{find, parse_slug_path};
 use crate::error::ApiResult;
 use crate::extract::ApiPath;
 use crate::state::AppState;
+
+/// The moderation queue on a page of its own: where a moderator works.
+pub async fn moderation_page(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiPath(slug): ApiPath<String>,
+) -> ApiResult<Response> {
+    let current = match signed_in(&state, &headers, Role::can_moderate).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
+    };
+    let campaign = find(&state, &parse_slug_path(&slug)?).await?;
+    let title = format!(
+        "Moderation · {}",
+        campaign
+            .settings
+            .title
+            .as_deref()
+            .unwrap_or(campaign.slug.as_str())
+    );
+    let body = html! {
+        h1 { (title) }
+        (moderation_queue(&state, &campaign, &current).await?)
+    };
+    Ok(page(
+        StatusCode::OK,
+        layout(&title, Some(&current), html! {}, body),
+    ))
+}
 
 pub async fn moderation_queue(
     state: &AppState,
@@ -87,8 +117,9 @@ pub async fn moderate(
     ApiPath((slug, id)): ApiPath<(String, i64)>,
     PageForm(form): PageForm<DecisionForm>,
 ) -> ApiResult<Response> {
-    let Some(current) = session(&state, &headers).await? else {
-        return Ok(to_login());
+    let current = match signed_in(&state, &headers, Role::can_moderate).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
     };
     if form.csrf != current.csrf_token || !same_origin(&state, &headers) {
         return Ok(csrf_refused());
@@ -131,5 +162,11 @@ pub async fn moderate(
         ));
     }
     tracing::info!(campaign = %campaign.slug, interaction = id, decision = %form.decision, "moderated from the dashboard");
-    Ok(Redirect::to(&format!("/admin/campaigns/{}#moderation", campaign.slug)).into_response())
+    // Back where the decision was taken: the report (administrators) or the queue's own page.
+    let back = if current.user.role.can_read_reports() {
+        format!("/admin/campaigns/{}#moderation", campaign.slug)
+    } else {
+        format!("/admin/campaigns/{}/moderation", campaign.slug)
+    };
+    Ok(Redirect::to(&back).into_response())
 }

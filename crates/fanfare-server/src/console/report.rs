@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{Datelike, Duration, NaiveDate, TimeZone, Utc};
+use fanfare_core::account::Role;
 use fanfare_core::campaign::Campaign;
 use fanfare_core::fan::VisitorEvent;
 use fanfare_core::report::count;
@@ -22,7 +23,7 @@ use super::extract::PageQuery;
 use super::fans::fans_list;
 use super::layout::{layout, page_with_scripts, problem};
 use super::moderation::moderation_queue;
-use super::session::{session, to_login};
+use super::session::signed_in;
 use crate::context::{find, parse_slug_path};
 use crate::engagement::top_ambassadors;
 use crate::error::{ApiError, ApiResult};
@@ -114,8 +115,9 @@ pub async fn report(
     ApiPath(slug): ApiPath<String>,
     PageQuery(query): PageQuery<RangeQuery>,
 ) -> ApiResult<Response> {
-    let Some(current) = session(&state, &headers).await? else {
-        return Ok(to_login());
+    let current = match signed_in(&state, &headers, Role::can_read_reports).await? {
+        Ok(current) => current,
+        Err(response) => return Ok(response),
     };
     let campaign = find(&state, &parse_slug_path(&slug)?).await?;
     let (range, trouble) = match parse_range(&query) {
@@ -146,8 +148,10 @@ pub async fn report(
         h1 { (title) }
         p.sub {
             a href={ "/c/" (slug) } { "Campaign page" }
-            " · "
-            a href={ "/admin/campaigns/" (slug) "/audit" } { "Audit its landing page" }
+            @if current.user.role.can_administer() {
+                " · "
+                a href={ "/admin/campaigns/" (slug) "/audit" } { "Audit its landing page" }
+            }
         }
         (range_form(&campaign, &range, trouble.as_deref()))
         (figures(&stats))
@@ -162,8 +166,13 @@ pub async fn report(
         (breakdowns(&state, campaign.id, window).await?)
         (leaderboard(&state, &campaign).await?)
         (cascades(&state, campaign.id, window).await?)
-        (moderation_queue(&state, &campaign, &current).await?)
-        (fans_list(&state, &campaign, query.fans_after).await?)
+        // Names, e-mails and pending texts are for the roles that act on them.
+        @if current.user.role.can_moderate() {
+            (moderation_queue(&state, &campaign, &current).await?)
+        }
+        @if current.user.role.can_administer() {
+            (fans_list(&state, &campaign, query.fans_after).await?)
+        }
     };
     let head = html! {
         link rel="stylesheet" href=(UPLOT_CSS_PATH);

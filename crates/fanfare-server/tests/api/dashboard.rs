@@ -3,59 +3,20 @@
 use reqwest::StatusCode;
 use serde_json::json;
 
+use fanfare_core::account::Role;
+
+use crate::console_support::{EMAIL, PASSWORD, add_user, browser, csrf_of, get, log_in};
 use crate::helpers::{Backend, TestApp};
-
-const PASSWORD: &str = "correct horse battery staple";
-
-/// Reads the dashboard's redirects (to the login page, after a login) instead of following them.
-fn browser() -> reqwest::Client {
-    crate::helpers::no_redirects()
-}
-
-/// Logs in and returns the session cookie (`name=value`).
-async fn log_in(app: &TestApp) -> String {
-    let response = browser()
-        .post(app.url("/admin/login"))
-        .form(&[("password", PASSWORD)])
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(response.status(), StatusCode::SEE_OTHER);
-    let cookie = response.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .to_owned();
-    assert!(cookie.contains("HttpOnly"), "{cookie}");
-    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
-    assert!(cookie.contains("Path=/admin"), "{cookie}");
-    cookie.split(';').next().unwrap().to_owned()
-}
-
-async fn get(app: &TestApp, path: &str, cookie: Option<&str>) -> reqwest::Response {
-    let mut request = browser().get(app.url(path));
-    if let Some(cookie) = cookie {
-        request = request.header("cookie", cookie);
-    }
-    request.send().await.unwrap()
-}
-
-fn csrf_of(html: &str) -> String {
-    html.split("name=\"csrf\" value=\"")
-        .nth(1)
-        .and_then(|rest| rest.split('"').next())
-        .unwrap()
-        .to_owned()
-}
 
 #[tokio::test]
 async fn only_a_logged_in_admin_sees_the_dashboard() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
     // No password yet: the login page says how to set one, and nothing logs in.
     let page = get(&app, "/admin/login", None).await.text().await.unwrap();
-    assert!(page.contains("fanfare admin set-password"));
+    assert!(page.contains("fanfare admin create-user"));
     let refused = browser()
         .post(app.url("/admin/login"))
-        .form(&[("password", "anything at all, long")])
+        .form(&[("email", EMAIL), ("password", "anything at all, long")])
         .send()
         .await
         .unwrap();
@@ -64,7 +25,7 @@ async fn only_a_logged_in_admin_sees_the_dashboard() {
     let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
     assert!(hash.starts_with("$argon2id$"), "{hash}");
     assert!(fanfare_server::console::hash_password("short").is_err());
-    app.store.set_admin_password_hash(&hash).await.unwrap();
+    add_user(&app, EMAIL, Role::Admin, PASSWORD).await;
 
     for path in ["/admin", "/admin/audit", "/admin/campaigns/x/audit"] {
         let anonymous = get(&app, path, None).await;
@@ -76,19 +37,48 @@ async fn only_a_logged_in_admin_sees_the_dashboard() {
 
     let wrong = browser()
         .post(app.url("/admin/login"))
-        .form(&[("password", "not the password at all")])
+        .form(&[("email", EMAIL), ("password", "not the password at all")])
         .send()
         .await
         .unwrap();
     assert_eq!(wrong.status(), StatusCode::UNAUTHORIZED);
     assert!(!wrong.headers().contains_key("set-cookie"));
-    assert!(wrong.text().await.unwrap().contains("Wrong password"));
+    assert!(
+        wrong
+            .text()
+            .await
+            .unwrap()
+            .contains("Wrong e-mail or password")
+    );
+    // An unknown address is refused the same way, and the address is matched as typed
+    // differently (spaces, capitals).
+    let unknown = browser()
+        .post(app.url("/admin/login"))
+        .form(&[("email", "nobody@example.com"), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(unknown.status(), StatusCode::UNAUTHORIZED);
+    assert!(
+        unknown
+            .text()
+            .await
+            .unwrap()
+            .contains("Wrong e-mail or password")
+    );
+    let typed_loosely = browser()
+        .post(app.url("/admin/login"))
+        .form(&[("email", "  Ada@Example.COM "), ("password", PASSWORD)])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(typed_loosely.status(), StatusCode::SEE_OTHER);
 
     // A login posted from another site is refused (login CSRF).
     let cross_site = browser()
         .post(app.url("/admin/login"))
         .header("origin", "https://evil.example")
-        .form(&[("password", PASSWORD)])
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -144,8 +134,7 @@ async fn only_a_logged_in_admin_sees_the_dashboard() {
 #[tokio::test]
 async fn the_audit_page_draws_the_previews_and_the_fix() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
-    app.store.set_admin_password_hash(&hash).await.unwrap();
+    add_user(&app, EMAIL, Role::Admin, PASSWORD).await;
     let cookie = log_in(&app).await;
     let form = get(&app, "/admin/audit", Some(&cookie))
         .await
@@ -256,12 +245,14 @@ async fn unreadable_forms_and_queries_are_answered_with_a_page() {
 #[tokio::test]
 async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
-    app.store.set_admin_password_hash(&hash).await.unwrap();
+    add_user(&app, EMAIL, Role::Admin, PASSWORD).await;
     for attempt in 0..fanfare_server::LOGINS_PER_MINUTE {
         let wrong = browser()
             .post(app.url("/admin/login"))
-            .form(&[("password", format!("guess number {attempt}"))])
+            .form(&[
+                ("email", EMAIL.to_owned()),
+                ("password", format!("guess number {attempt}")),
+            ])
             .send()
             .await
             .unwrap();
@@ -274,7 +265,7 @@ async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
     // Even the right password waits now.
     let limited = browser()
         .post(app.url("/admin/login"))
-        .form(&[("password", PASSWORD)])
+        .form(&[("email", EMAIL), ("password", PASSWORD)])
         .send()
         .await
         .unwrap();
@@ -288,8 +279,7 @@ async fn password_guessing_is_slowed_to_ten_tries_a_minute() {
 #[tokio::test]
 async fn the_campaign_report_refuses_bad_ranges_and_forged_decisions() {
     let app = TestApp::spawn(Backend::Sqlite).await.unwrap();
-    let hash = fanfare_server::console::hash_password(PASSWORD).unwrap();
-    app.store.set_admin_password_hash(&hash).await.unwrap();
+    add_user(&app, EMAIL, Role::Admin, PASSWORD).await;
     let created = app
         .create_campaign(&json!({"slug": "spring", "kind": "product",
             "title": "Spring <b>sale</b>", "landing_url": "https://shop.example/spring"}))

@@ -4,11 +4,14 @@
 // see as tests; an unwrap here is a failed assertion.
 #![allow(clippy::unwrap_used)]
 
+mod console_support;
 mod helpers;
 
+mod accounts;
 mod audit;
 mod auth;
 mod campaigns;
+mod console_campaigns;
 mod dashboard;
 mod engagement;
 mod fans;

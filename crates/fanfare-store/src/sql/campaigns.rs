@@ -1,4 +1,4 @@
-//! Campaigns, API keys and the dashboard's password and sessions.
+//! Campaigns and API keys.
 //!
 //! Expanded once in each SQL backend by [`sql_store!`](crate::sql_store); the functions take the
 //! backend's store and run the same SQL on either dialect.
@@ -147,64 +147,6 @@ macro_rules! campaign_queries {
             .await
             .map_err(db_error)?;
             Ok(row.map(Into::into))
-        }
-
-        pub async fn admin_password_hash(store: &Backend) -> Result<Option<String>, StoreError> {
-            sqlx::query_scalar("SELECT hash FROM admin_password WHERE id = 1")
-                .fetch_optional(&store.pool)
-                .await
-                .map_err(db_error)
-        }
-
-        pub async fn set_admin_password_hash(store: &Backend, hash: &str) -> Result<(), StoreError> {
-            let mut tx = store.pool.begin().await.map_err(db_error)?;
-            sqlx::query("INSERT INTO admin_password (id, hash, updated_at) VALUES (1, $1, $2) ON CONFLICT (id) DO UPDATE SET hash = excluded.hash, updated_at = excluded.updated_at")
-                .bind(hash)
-                .bind(now())
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            // A new password ends every session opened with the old one.
-            sqlx::query("DELETE FROM admin_sessions")
-                .execute(&mut *tx)
-                .await
-                .map_err(db_error)?;
-            tx.commit().await.map_err(db_error)
-        }
-
-        pub async fn create_admin_session(store: &Backend, session: &AdminSession) -> Result<(), StoreError> {
-            sqlx::query("INSERT INTO admin_sessions (token_hash, csrf_token, created_at, expires_at) VALUES ($1, $2, $3, $4)")
-                .bind(&session.token_hash)
-                .bind(&session.csrf_token)
-                .bind(now())
-                .bind(session.expires_at)
-                .execute(&store.pool)
-                .await
-                .map(drop)
-                .map_err(db_error)
-        }
-
-        pub async fn find_admin_session(
-            store: &Backend,
-            token_hash: &str,
-        ) -> Result<Option<AdminSession>, StoreError> {
-            sqlx::query_as("SELECT token_hash, csrf_token, expires_at FROM admin_sessions WHERE token_hash = $1 AND expires_at > $2")
-                .bind(token_hash)
-                .bind(now())
-                .fetch_optional(&store.pool)
-                .await
-                .map_err(db_error)
-        }
-
-        pub async fn delete_admin_session(store: &Backend, token_hash: &str) -> Result<(), StoreError> {
-            // Expired sessions go at the same time.
-            sqlx::query("DELETE FROM admin_sessions WHERE token_hash = $1 OR expires_at <= $2")
-                .bind(token_hash)
-                .bind(now())
-                .execute(&store.pool)
-                .await
-                .map(drop)
-                .map_err(db_error)
         }
     };
 }

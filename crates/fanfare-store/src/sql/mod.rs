@@ -24,6 +24,7 @@
 pub mod queries;
 pub mod rows;
 
+mod accounts;
 mod campaigns;
 mod engagement;
 mod fans;
@@ -81,6 +82,7 @@ pub mod prelude {
 
     pub use async_trait::async_trait;
     pub use chrono::{DateTime, NaiveDate, Utc};
+    pub use fanfare_core::account::Role;
     pub use fanfare_core::api_key::{ApiKeyRecord, NewApiKey};
     pub use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
     pub use fanfare_core::engagement::{Activity, InteractionKind, Milestone, Reaction, Status};
@@ -93,7 +95,9 @@ pub mod prelude {
     pub use super::{SqlBackend, db_error};
     pub use crate::error::{StoreError, map_sqlx_error};
     pub use crate::model::*;
-    pub use crate::store::{AdminSession, BlockingClickWriter, Page, Store, now};
+    pub use crate::store::{
+        AdminSession, BlockingClickWriter, Invite, NewAdminSession, NewUser, Page, Store, User, now,
+    };
 }
 
 /// Expands, in a backend's crate, the whole [`Store`](crate::store::Store) implementation for
@@ -126,6 +130,10 @@ macro_rules! sql_store {
 
             type Backend = super::$store;
 
+            mod accounts {
+                use super::*;
+                $crate::account_queries!();
+            }
             mod campaigns {
                 use super::*;
                 $crate::campaign_queries!();

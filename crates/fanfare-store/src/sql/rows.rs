@@ -2,6 +2,7 @@
 //! a row that no longer parses is [`StoreError::Corrupt`], never a panic.
 
 use chrono::{DateTime, Utc};
+use fanfare_core::account::Role;
 use fanfare_core::api_key::ApiKeyRecord;
 use fanfare_core::campaign::{Campaign, CampaignSettings, Slug};
 use fanfare_core::engagement::{InteractionKind, Reaction, Status};
@@ -10,6 +11,7 @@ use fanfare_core::link::{Channel, LinkKey};
 
 use crate::error::StoreError;
 use crate::model::{ChannelStats, Counters, Interaction, LinkRecord, LinkReport, LinkTarget};
+use crate::store::{AdminSession, User};
 
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct StoredInteraction {
@@ -291,4 +293,48 @@ pub struct FanCohort {
     pub joined_at: DateTime<Utc>,
     pub channel: Option<String>,
     pub counted: bool,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredUser {
+    pub id: i64,
+    pub email: String,
+    pub role: String,
+    pub password_hash: Option<String>,
+    pub invite_expires_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+}
+
+impl StoredUser {
+    pub fn into_user(self) -> Result<User, StoreError> {
+        Ok(User {
+            role: Role::parse(&self.role)
+                .ok_or_else(|| StoreError::Corrupt(format!("user {}: role", self.id)))?,
+            id: self.id,
+            email: self.email,
+            password_hash: self.password_hash,
+            invite_expires_at: self.invite_expires_at,
+            created_at: self.created_at,
+        })
+    }
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct StoredSession {
+    pub token_hash: String,
+    pub csrf_token: String,
+    pub expires_at: DateTime<Utc>,
+    #[sqlx(flatten)]
+    pub user: StoredUser,
+}
+
+impl StoredSession {
+    pub fn into_session(self) -> Result<AdminSession, StoreError> {
+        Ok(AdminSession {
+            token_hash: self.token_hash,
+            csrf_token: self.csrf_token,
+            expires_at: self.expires_at,
+            user: self.user.into_user()?,
+        })
+    }
 }

@@ -1,5 +1,5 @@
 //! The [`Store`](crate::store::Store) implementation of a SQL backend: a table of contents that
-//! hands each call to the function of its domain (`campaigns`, `fans`, `links`, `engagement`,
+//! hands each call to the function of its domain (`accounts`, `campaigns`, `fans`, `links`, `engagement`,
 //! `reports`, `webhooks`), and the backend's own work to its [`SqlBackend`](super::SqlBackend)
 //! hooks.
 
@@ -74,27 +74,66 @@ macro_rules! sql_store_impl {
                 campaigns::revoke_api_key(self, id).await
             }
 
-            async fn admin_password_hash(&self) -> Result<Option<String>, StoreError> {
-                campaigns::admin_password_hash(self).await
+            async fn create_user(&self, user: &NewUser) -> Result<User, StoreError> {
+                accounts::create_user(self, user).await
             }
 
-            async fn set_admin_password_hash(&self, hash: &str) -> Result<(), StoreError> {
-                campaigns::set_admin_password_hash(self, hash).await
+            async fn find_user(&self, id: i64) -> Result<Option<User>, StoreError> {
+                accounts::find_user(self, id).await
             }
 
-            async fn create_admin_session(&self, session: &AdminSession) -> Result<(), StoreError> {
-                campaigns::create_admin_session(self, session).await
+            async fn find_user_by_email(&self, email: &str) -> Result<Option<User>, StoreError> {
+                accounts::find_user_by_email(self, email).await
+            }
+
+            async fn find_user_by_invite(
+                &self,
+                token_hash: &str,
+            ) -> Result<Option<User>, StoreError> {
+                accounts::find_user_by_invite(self, token_hash).await
+            }
+
+            async fn list_users(&self) -> Result<Vec<User>, StoreError> {
+                accounts::list_users(self).await
+            }
+
+            async fn set_user_role(&self, id: i64, role: Role) -> Result<Option<User>, StoreError> {
+                accounts::set_user_role(self, id, role).await
+            }
+
+            async fn set_user_password(
+                &self,
+                id: i64,
+                password_hash: &str,
+                keep_session: Option<&str>,
+            ) -> Result<bool, StoreError> {
+                accounts::set_user_password(self, id, password_hash, keep_session).await
+            }
+
+            async fn set_user_invite(&self, id: i64, invite: &Invite) -> Result<bool, StoreError> {
+                accounts::set_user_invite(self, id, invite).await
+            }
+
+            async fn delete_user(&self, id: i64) -> Result<bool, StoreError> {
+                accounts::delete_user(self, id).await
+            }
+
+            async fn create_admin_session(
+                &self,
+                session: &NewAdminSession,
+            ) -> Result<(), StoreError> {
+                accounts::create_admin_session(self, session).await
             }
 
             async fn find_admin_session(
                 &self,
                 token_hash: &str,
             ) -> Result<Option<AdminSession>, StoreError> {
-                campaigns::find_admin_session(self, token_hash).await
+                accounts::find_admin_session(self, token_hash).await
             }
 
             async fn delete_admin_session(&self, token_hash: &str) -> Result<(), StoreError> {
-                campaigns::delete_admin_session(self, token_hash).await
+                accounts::delete_admin_session(self, token_hash).await
             }
 
             async fn insert_fan(&self, fan: &NewFan) -> Result<Fan, StoreError> {
