@@ -1,10 +1,10 @@
 //! `fanfare-bench soak`: a long mixed load on the embedded default (SQLite): joins, clicks on
 //! fans' links, page views, shares and stats reads from a closed loop of clients, and an audit
 //! of a loopback page every second. Every `--every` seconds it prints the server's resident
-//! memory and each route's p99 over that interval; at the end, whether memory stayed flat
-//! (after the warm-up, every sample within ±10 % of the first one after it), the errors, and an
-//! SVG plot of memory over time. Memory grows during the warm-up by design: each SQLite
-//! connection keeps up to 16 MB of pages, filled as the database grows.
+//! memory (and its lowest and highest over the interval, read every second) and each route's p99
+//! over that interval; at the end, whether memory stayed flat (after the warm-up, every sample
+//! within ±10 % of the first one after it), the errors, and an SVG plot of memory over time.
+//! `--skip` leaves routes out of the mix, to find which one moves memory.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -26,9 +26,8 @@ pub struct SoakArgs {
     /// Minutes of load.
     #[arg(long, default_value_t = 30)]
     minutes: u64,
-    /// Minutes of warm-up left out of the flatness check: the time SQLite's page caches (16 MB
-    /// on each of the pool's 8 connections and the click writer's) take to fill as the database
-    /// grows past them, about ten minutes at this load.
+    /// Minutes of warm-up left out of the flatness check: the time caches (SQLite's pages, the
+    /// agents, the links) take to fill as the database grows.
     #[arg(long, default_value_t = 10)]
     warm_up_minutes: u64,
     /// Seconds between two samples.
@@ -40,6 +39,10 @@ pub struct SoakArgs {
     /// Where to write the plot of memory over time.
     #[arg(long, default_value = "bench/soak-rss.svg")]
     plot: PathBuf,
+    /// Routes left out of the mix (comma-separated: join, click, view, share, stats, audit), to
+    /// find which one moves memory.
+    #[arg(long, value_delimiter = ',')]
+    skip: Vec<String>,
 }
 
 const ROUTES: [&str; 6] = ["join", "click", "view", "share", "stats", "audit"];
@@ -113,6 +116,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
     for task in 0..args.concurrency {
         let (client, base, key) = (client.clone(), base.clone(), key.clone());
         let (shared, links) = (shared.clone(), links.clone());
+        let skip = args.skip.clone();
         tasks.push(tokio::spawn(async move {
             let mut i: u64 = 0;
             while Instant::now() < deadline {
@@ -125,6 +129,9 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
                     7..=8 => "share",
                     _ => "stats",
                 };
+                if skip.iter().any(|s| s == route) {
+                    continue;
+                }
                 let agent = format!("Mozilla/5.0 (soak {task}-{i}) Firefox/133.0");
                 let started = Instant::now();
                 let link = {
@@ -182,7 +189,7 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
             }
         }));
     }
-    {
+    if !args.skip.iter().any(|s| s == "audit") {
         let (client, base, key, shared) =
             (client.clone(), base.clone(), key.clone(), shared.clone());
         tasks.push(tokio::spawn(async move {
@@ -205,20 +212,27 @@ pub async fn run(args: SoakArgs) -> anyhow::Result<()> {
     let mut samples: Vec<(f64, f64)> = Vec::new();
     let mut total_errors = 0u64;
     let mut p99_by_route: BTreeMap<&str, Vec<f64>> = BTreeMap::new();
-    print!("minute   rss MB");
+    print!("minute   rss MB  (1 Hz min–max)");
     for route in ROUTES {
         print!("  {route:>7} p99");
     }
     println!("  errors");
     while Instant::now() < deadline {
-        tokio::time::sleep(Duration::from_secs(args.every)).await;
+        // Memory is read every second too: a sample every 30 s alone cannot tell a swing of a
+        // few seconds from a trend.
+        let (mut low, mut high) = (f64::MAX, f64::MIN);
+        for _ in 0..args.every {
+            tokio::time::sleep(Duration::from_secs(1)).await;
+            let now = rss_mb(pid);
+            (low, high) = (low.min(now), high.max(now));
+        }
         let interval = std::mem::take(&mut *shared.lock().unwrap_or_else(|e| e.into_inner()));
         let minute = started.elapsed().as_secs_f64() / 60.0;
         let rss = rss_mb(pid);
         samples.push((minute, rss));
         let errors: u64 = interval.errors.values().sum();
         total_errors += errors;
-        print!("{minute:>6.1} {rss:>8.1}");
+        print!("{minute:>6.1} {rss:>8.1}  ({low:>5.0}–{high:<5.0})  ");
         for route in ROUTES {
             let p99 = interval.latencies.get(route).map_or(0.0, |latencies| {
                 Phase {

@@ -106,6 +106,15 @@ impl Forests {
         }
         forest.append(new);
         let fans = forest.nodes.len();
+        // A window that ends after the newest fan joined holds the same fans as an open-ended
+        // one: reports "until now" (a new `to` every second) share one memo, which the rules of
+        // `Memo::serves` keep fresh.
+        let newest = forest.nodes.last().map_or(i64::MIN, |n| n.joined_at);
+        let seconds = if seconds.end > newest {
+            seconds.start..i64::MAX
+        } else {
+            seconds
+        };
         if let Some(memo) = forest.memo.get(&seconds).filter(|memo| memo.serves(fans)) {
             return Ok(memo.figures.clone());
         }
@@ -248,6 +257,9 @@ fn compute_forest(nodes: &[FanNode], parent: &[u32], seconds: &Range<i64>) -> Fo
     if all.len() > LARGEST_KEPT {
         all.select_nth_unstable_by(LARGEST_KEPT, largest_first);
         all.truncate(LARGEST_KEPT);
+        // The memo keeps these: without this, the room of every cascade (one per fan when
+        // few were referred) stays allocated behind the thousand kept.
+        all.shrink_to_fit();
     }
     all.sort_by(largest_first);
     ForestFigures {
