@@ -86,8 +86,9 @@ pub fn page(status: StatusCode, html: Markup) -> Response {
                  form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
             (header::X_FRAME_OPTIONS, "DENY"),
-            // One-time links carry their token in the path: never in a Referer.
-            (header::REFERRER_POLICY, "no-referrer"),
+            // One-time links carry their token in the path: never in a Referer to another site
+            // (not no-referrer: Chromium then sends `Origin: null`, and forms are checked by Origin).
+            (header::REFERRER_POLICY, "same-origin"),
         ],
         Html(html.into_string()),
     )
@@ -106,8 +107,9 @@ pub fn page_with_scripts(status: StatusCode, html: Markup) -> Response {
                  img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'",
             ),
             (header::X_FRAME_OPTIONS, "DENY"),
-            // One-time links carry their token in the path: never in a Referer.
-            (header::REFERRER_POLICY, "no-referrer"),
+            // One-time links carry their token in the path: never in a Referer to another site
+            // (not no-referrer: Chromium then sends `Origin: null`, and forms are checked by Origin).
+            (header::REFERRER_POLICY, "same-origin"),
         ],
         Html(html.into_string()),
     )

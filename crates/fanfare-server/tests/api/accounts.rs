@@ -261,7 +261,7 @@ async fn an_invitation_link_works_once_and_bad_fields_say_what_to_fix() {
     assert!(path.starts_with("/admin/welcome/ffi_"), "{path}");
     let welcome = get(&app, &path, None).await;
     assert_eq!(welcome.status(), StatusCode::OK);
-    assert_eq!(welcome.headers()["referrer-policy"], "no-referrer");
+    assert_eq!(welcome.headers()["referrer-policy"], "same-origin");
 
     let choose = |password: &'static str, repeat: &'static str| {
         let path = path.clone();
